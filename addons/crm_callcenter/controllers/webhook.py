@@ -1,0 +1,79 @@
+import logging
+import time
+
+from odoo import http
+from odoo.http import request
+
+from ..tools.providers import PayloadError
+from ..tools.signature import SignatureError
+
+_logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_DEDUP_KEY = 255
+
+
+def _error(status, reason):
+    return request.make_json_response(
+        {"status": "error", "error": reason}, status=status
+    )
+
+
+class CallcenterWebhookController(http.Controller):
+    @http.route(
+        "/callcenter/webhook/<string:token>",
+        type="http",
+        auth="public",
+        methods=["POST"],
+        csrf=False,
+        save_session=False,
+        readonly=False,
+    )
+    def callcenter_webhook(self, token, **_kwargs):
+        """Receive provider events: authenticate, parse, store, fold.
+
+        Nothing is stored unless the request is authentic and parses; once
+        stored, a processing failure is kept for the retry cron and the
+        provider still gets its success answer (it must not resend).
+        """
+        provider = request.env["crm.callcenter.provider"]._get_by_webhook_token(token)
+        if not provider:
+            return _error(404, "unknown webhook")
+        httprequest = request.httprequest
+        if (httprequest.content_length or 0) > MAX_BODY_BYTES:
+            return _error(413, "body too large")
+        body = httprequest.get_data()
+        if len(body) > MAX_BODY_BYTES:
+            return _error(413, "body too large")
+
+        adapter = provider._get_adapter()
+        headers = httprequest.headers
+        try:
+            adapter.verify(
+                provider._get_adapter_config(),
+                headers,
+                body,
+                httprequest.url,
+                int(time.time()),
+            )
+        except SignatureError as exc:
+            _logger.warning(
+                "Call center webhook of provider %s refused: %s", provider.id, exc
+            )
+            provider._register_rejection()
+            return _error(401, "invalid signature")
+
+        try:
+            events = adapter.parse(body, headers)
+        except PayloadError as exc:
+            return _error(400, str(exc))
+        dedup_key = adapter.request_key(headers, body, events)
+        if not dedup_key or len(dedup_key) > MAX_DEDUP_KEY:
+            return _error(400, "missing or oversized event id")
+
+        provider = provider.with_company(provider.company_id)
+        request.env["crm.callcenter.event"].with_company(
+            provider.company_id
+        )._receive(provider, dedup_key, body.decode("utf-8", "replace"), events)
+        status, reply = adapter.reply(events)
+        return request.make_json_response(reply, status=status)

@@ -1,0 +1,215 @@
+import logging
+from datetime import timedelta
+
+from psycopg2 import errors as pg_errors
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..tools.providers import PayloadError
+
+_logger = logging.getLogger(__name__)
+
+# Errors that mean "another transaction got there first": they must reach
+# Odoo's request/cron retry loop instead of being recorded as a failure.
+CONCURRENCY_ERRORS = (
+    pg_errors.SerializationFailure,
+    pg_errors.LockNotAvailable,
+    pg_errors.DeadlockDetected,
+)
+MAX_ATTEMPTS = 8
+RETRY_BASE_MINUTES = 2
+RETRY_MAX_MINUTES = 6 * 60
+CRON_BATCH = 200
+
+
+class CrmCallcenterEvent(models.Model):
+    """The inbox: every accepted provider request, stored raw before use."""
+
+    _name = "crm.callcenter.event"
+    _description = "Call Center Event"
+    _order = "received_at desc, id desc"
+    _rec_name = "dedup_key"
+
+    provider_id = fields.Many2one(
+        "crm.callcenter.provider", required=True, ondelete="cascade", readonly=True
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    dedup_key = fields.Char(required=True, readonly=True)
+    received_at = fields.Datetime(required=True, readonly=True, index=True)
+    payload = fields.Text(readonly=True, help="The request body as received.")
+    event_type = fields.Char(readonly=True)
+    external_call_id = fields.Char("Call ID", readonly=True)
+    event_time = fields.Datetime(readonly=True)
+    state = fields.Selection(
+        [
+            ("new", "New"),
+            ("done", "Done"),
+            ("error", "Error"),
+            ("ignored", "Ignored"),
+        ],
+        required=True,
+        default="new",
+        readonly=True,
+    )
+    error = fields.Text(readonly=True)
+    attempts = fields.Integer(readonly=True)
+    next_retry_at = fields.Datetime(readonly=True)
+    call_id = fields.Many2one(
+        "crm.callcenter.call", ondelete="set null", readonly=True, index="btree_not_null"
+    )
+
+    _dedup_key_unique = models.Constraint(
+        "UNIQUE(provider_id, dedup_key)",
+        "This event was already received from this provider.",
+    )
+    _retry_idx = models.Index("(next_retry_at) WHERE state = 'error'")
+
+    # ------------------------------------------------------------------
+    # Intake
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _receive(self, provider, dedup_key, payload, events):
+        """Store one accepted request, then fold it into its call.
+
+        Returns ``(event, duplicate)``. A redelivery of a known dedup key
+        returns the stored event untouched. Processing runs in a savepoint:
+        when it fails, the event stays stored in ``error`` for the retry cron.
+        """
+        existing = self.sudo().search(
+            [("provider_id", "=", provider.id), ("dedup_key", "=", dedup_key)],
+            limit=1,
+        )
+        if existing:
+            return existing, True
+        first = events[0] if events else None
+        now = fields.Datetime.now()
+        # INSERT .. ON CONFLICT: a concurrent delivery of the same message
+        # surfaces as a serialization failure, which Odoo's request loop
+        # retries; the retry then finds the stored row above.
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO crm_callcenter_event
+                    (provider_id, company_id, dedup_key, received_at, payload,
+                     event_type, external_call_id, event_time, state, attempts,
+                     create_uid, write_uid, create_date, write_date)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'new', 0, %s, %s, %s, %s)
+                ON CONFLICT (provider_id, dedup_key) DO NOTHING
+                RETURNING id
+                """,
+                provider.id,
+                provider.company_id.id,
+                dedup_key,
+                now,
+                payload,
+                first and first.event,
+                first and first.external_call_id,
+                first and first.event_time,
+                self.env.uid,
+                self.env.uid,
+                now,
+                now,
+            )
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            # Only reachable in READ COMMITTED; Odoo's REPEATABLE READ turns a
+            # concurrent insert of this key into a retried serialization error.
+            return self.sudo().search(
+                [("provider_id", "=", provider.id), ("dedup_key", "=", dedup_key)],
+                limit=1,
+            ), True
+        event = self.sudo().browse(row[0])
+        event._process(events)
+        return event, False
+
+    def _process(self, events=None):
+        """Fold the event(s) into their call inside a savepoint.
+
+        ``events`` are the already parsed CallEvents (webhook path); when
+        absent (retry, reprocess) the stored payload is parsed again.
+        """
+        Call = self.env["crm.callcenter.call"].sudo()
+        for event in self:
+            try:
+                with self.env.cr.savepoint():
+                    parsed = events
+                    if parsed is None:
+                        adapter = event.provider_id._get_adapter()
+                        parsed = adapter.parse(event.payload.encode())
+                    call = Call.browse()
+                    for call_event in parsed:
+                        call = Call._apply_event(
+                            event.provider_id, call_event, event.received_at
+                        )
+                    event.write(
+                        {
+                            "state": "done" if call else "ignored",
+                            "call_id": call.id,
+                            "error": False,
+                            "next_retry_at": False,
+                        }
+                    )
+            except CONCURRENCY_ERRORS:
+                raise
+            except PayloadError as exc:
+                # The stored body will never parse: retrying cannot help.
+                event._mark_failed(exc, retry=False)
+            except Exception as exc:
+                _logger.exception(
+                    "Call center event %s (provider %s) failed",
+                    event.id,
+                    event.provider_id.id,
+                )
+                event._mark_failed(exc, retry=True)
+
+    def _mark_failed(self, exc, retry):
+        self.ensure_one()
+        attempts = self.attempts + 1
+        next_retry_at = False
+        if retry and attempts < MAX_ATTEMPTS:
+            delay = min(RETRY_BASE_MINUTES * 2 ** (attempts - 1), RETRY_MAX_MINUTES)
+            next_retry_at = fields.Datetime.now() + timedelta(minutes=delay)
+        self.write(
+            {
+                "state": "error",
+                "error": str(exc) or exc.__class__.__name__,
+                "attempts": attempts,
+                "next_retry_at": next_retry_at,
+            }
+        )
+        if next_retry_at:
+            self.env.ref("crm_callcenter.ir_cron_crm_callcenter_event_retry")._trigger(
+                next_retry_at
+            )
+
+    # ------------------------------------------------------------------
+    # Retry and reprocessing
+    # ------------------------------------------------------------------
+
+    def action_reprocess(self):
+        events = self.filtered(lambda e: e.state in ("error", "new", "ignored"))
+        if not events:
+            raise UserError(self.env._("Only failed or pending events can be reprocessed."))
+        events.sudo()._process()
+        return True
+
+    @api.model
+    def _cron_retry_failed(self):
+        """Retry failed events whose backoff delay has passed."""
+        domain = [
+            ("state", "=", "error"),
+            ("next_retry_at", "!=", False),
+            ("next_retry_at", "<=", fields.Datetime.now()),
+        ]
+        while True:
+            events = self.sudo().search(domain, order="next_retry_at, id", limit=CRON_BATCH)
+            if not events:
+                break
+            events._process()
+            remaining = self.env["ir.cron"]._commit_progress(len(events))
+            if not remaining:
+                break

@@ -1,0 +1,166 @@
+import logging
+import secrets
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from ..tools import signature
+from ..tools.providers import get_adapter
+
+_logger = logging.getLogger(__name__)
+
+
+def _new_token():
+    return secrets.token_urlsafe(32)
+
+
+class CrmCallcenterProvider(models.Model):
+    _name = "crm.callcenter.provider"
+    _description = "Call Center Provider"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True)
+    sequence = fields.Integer(default=10)
+    code = fields.Selection(
+        [("generic", "Generic (signed JSON)")],
+        string="Provider Type",
+        required=True,
+        default="generic",
+    )
+    active = fields.Boolean(default=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
+    default_country_id = fields.Many2one(
+        "res.country",
+        string="Default Country",
+        default=lambda self: self.env.company.country_id,
+        help="Country used to read national numbers the provider sends "
+        "(e.g. 0901234567 in Vietnam, 8 912 ... in Russia).",
+    )
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Team",
+        help="Team of the leads created for calls of this provider.",
+    )
+    webhook_token = fields.Char(
+        copy=False,
+        readonly=True,
+        default=lambda self: _new_token(),
+        groups="crm_callcenter.crm_callcenter_group_manager",
+        help="Unguessable part of the webhook URL; regenerate it if it leaked.",
+    )
+    webhook_url = fields.Char(
+        compute="_compute_webhook_url",
+        string="Webhook URL",
+        groups="crm_callcenter.crm_callcenter_group_manager",
+    )
+    webhook_secret = fields.Char(
+        copy=False,
+        default=lambda self: signature.generate_secret(),
+        groups="base.group_system",
+        help="Standard Webhooks signing secret (whsec_...): the contact center "
+        "signs each request with it.",
+    )
+    extension_ids = fields.One2many("crm.callcenter.extension", "provider_id")
+    event_ids = fields.One2many("crm.callcenter.event", "provider_id")
+    call_count = fields.Integer(compute="_compute_counts")
+    event_error_count = fields.Integer(compute="_compute_counts")
+    last_event_at = fields.Datetime(compute="_compute_counts")
+    rejected_count = fields.Integer(
+        readonly=True,
+        help="Requests refused for a bad or missing signature.",
+    )
+
+    _webhook_token_unique = models.Constraint(
+        "UNIQUE(webhook_token)", "The webhook token must be unique."
+    )
+
+    @api.depends("webhook_token")
+    def _compute_webhook_url(self):
+        for provider in self:
+            provider.webhook_url = (
+                f"{provider.get_base_url()}/callcenter/webhook/{provider.webhook_token}"
+                if provider.webhook_token
+                else False
+            )
+
+    def _compute_counts(self):
+        calls = dict(
+            self.env["crm.callcenter.call"]._read_group(
+                [("provider_id", "in", self.ids)], ["provider_id"], ["__count"]
+            )
+        )
+        events = self.env["crm.callcenter.event"]._read_group(
+            [("provider_id", "in", self.ids)],
+            ["provider_id"],
+            ["received_at:max"],
+        )
+        last = {provider: received for provider, received in events}
+        errors = dict(
+            self.env["crm.callcenter.event"]._read_group(
+                [("provider_id", "in", self.ids), ("state", "=", "error")],
+                ["provider_id"],
+                ["__count"],
+            )
+        )
+        for provider in self:
+            provider.call_count = calls.get(provider, 0)
+            provider.event_error_count = errors.get(provider, 0)
+            provider.last_event_at = last.get(provider, False)
+
+    def action_regenerate_token(self):
+        for provider in self:
+            provider.webhook_token = _new_token()
+
+    def action_regenerate_secret(self):
+        for provider in self:
+            provider.webhook_secret = signature.generate_secret()
+
+    def action_view_calls(self):
+        self.ensure_one()
+        return self.env["crm.callcenter.call"]._action_for_domain(
+            [("provider_id", "=", self.id)]
+        )
+
+    def action_view_error_events(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_callcenter.crm_callcenter_event_action"
+        )
+        action["domain"] = [("provider_id", "=", self.id), ("state", "=", "error")]
+        action["context"] = {}
+        return action
+
+    # ------------------------------------------------------------------
+    # Webhook helpers (called by the controller as superuser)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _get_by_webhook_token(self, token):
+        if not token or len(token) > 128:
+            return self.browse()
+        return self.sudo().search(
+            [("webhook_token", "=", token), ("active", "=", True)], limit=1
+        )
+
+    def _get_adapter(self):
+        self.ensure_one()
+        return get_adapter(self.code)
+
+    def _get_adapter_config(self):
+        """Settings and secrets the adapter needs (read as superuser)."""
+        self.ensure_one()
+        provider = self.sudo()
+        return {"webhook_secret": provider.webhook_secret}
+
+    def _register_rejection(self):
+        """Count a refused request without touching the row lock of others."""
+        self.ensure_one()
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crm_callcenter_provider"
+                " SET rejected_count = COALESCE(rejected_count, 0) + 1 WHERE id = %s",
+                self.id,
+            )
+        )

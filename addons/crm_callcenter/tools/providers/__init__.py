@@ -1,0 +1,10 @@
+"""Provider adapters, registered by code.
+
+A new provider is one module here that registers its adapter class, plus a
+``selection_add`` on ``crm.callcenter.provider.code``.
+"""
+
+from .base import ADAPTERS, PayloadError, ProviderAdapter, get_adapter
+from . import generic
+
+__all__ = ["ADAPTERS", "PayloadError", "ProviderAdapter", "generic", "get_adapter"]

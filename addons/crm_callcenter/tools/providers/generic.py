@@ -1,0 +1,159 @@
+"""Our own signed JSON format for contact centers without a ready adapter.
+
+Signed with Standard Webhooks (``webhook-id``, ``webhook-timestamp``,
+``webhook-signature`` headers). One request carries one event::
+
+    {
+      "type": "call.ringing",            # call.ringing|answered|ended|updated
+      "timestamp": "2024-05-14T10:15:03+07:00",
+      "data": {
+        "call_id": "c-1001",             # required, call level
+        "direction": "inbound",          # required: inbound|outbound
+        "from": "0901234567",            # required
+        "to": "+842838123456",           # required
+        "agent": "101",                  # extension, optional
+        "started_at": "...", "answered_at": "...", "ended_at": "...",
+        "duration": 95, "billsec": 80,
+        "outcome": "answered",           # see call_event.OUTCOMES
+        "hangup_cause": "NORMAL_CLEARING",
+        "recording_url": "https://...",
+        "queue": "sales", "campaign": "spring-promo"
+      }
+    }
+
+``webhook-id`` is the dedup key: a redelivery of the same message is
+accepted and changes nothing.
+"""
+
+import json
+from datetime import datetime, timezone
+
+from .. import signature
+from ..call_event import DIRECTIONS, OUTCOMES, CallEvent
+from .base import PayloadError, ProviderAdapter, register
+
+EVENT_STATES = {
+    "call.ringing": "ringing",
+    "call.answered": "answered",
+    "call.ended": "ended",
+    "call.updated": None,
+}
+MAX_TEXT = 2048
+
+
+def parse_datetime(value, field):
+    """ISO 8601 with an offset → naive UTC (what Odoo stores)."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise PayloadError(f"{field} must be an ISO 8601 string")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise PayloadError(f"{field} is not an ISO 8601 date-time") from exc
+    if moment.tzinfo is None:
+        raise PayloadError(f"{field} must carry a UTC offset")
+    return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def _text(data, key, required=False):
+    value = data.get(key)
+    if value is None or value == "":
+        if required:
+            raise PayloadError(f"data.{key} is required")
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise PayloadError(f"data.{key} must be a string")
+    value = value.strip()
+    if required and not value:
+        raise PayloadError(f"data.{key} is required")
+    if len(value) > MAX_TEXT:
+        raise PayloadError(f"data.{key} is too long")
+    return value or None
+
+
+def _seconds(data, key):
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise PayloadError(f"data.{key} must be a non-negative integer")
+    return value
+
+
+@register
+class GenericAdapter(ProviderAdapter):
+    code = "generic"
+
+    def verify(self, config, headers, body, url, now):
+        signature.verify(
+            config.get("webhook_secret"),
+            headers.get("webhook-id"),
+            headers.get("webhook-timestamp"),
+            headers.get("webhook-signature"),
+            body,
+            now,
+        )
+
+    def request_key(self, headers, body, events):
+        return headers.get("webhook-id") or super().request_key(headers, body, events)
+
+    def parse(self, body, headers=None):
+        try:
+            doc = json.loads(body)
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise PayloadError("body is not valid JSON") from exc
+        if not isinstance(doc, dict):
+            raise PayloadError("body must be a JSON object")
+        event_type = doc.get("type")
+        if event_type not in EVENT_STATES:
+            raise PayloadError(
+                "type must be one of " + ", ".join(sorted(EVENT_STATES))
+            )
+        data = doc.get("data")
+        if not isinstance(data, dict):
+            raise PayloadError("data must be a JSON object")
+        direction = _text(data, "direction", required=True)
+        if direction not in DIRECTIONS:
+            raise PayloadError("data.direction must be inbound or outbound")
+        outcome = _text(data, "outcome")
+        if outcome and outcome not in OUTCOMES:
+            raise PayloadError("data.outcome must be one of " + ", ".join(OUTCOMES))
+        msg_id = (headers or {}).get("webhook-id") or ""
+        event = CallEvent(
+            provider=self.code,
+            external_call_id=_text(data, "call_id", required=True),
+            event=event_type,
+            dedup_key=msg_id,
+            state=EVENT_STATES[event_type],
+            direction=direction,
+            event_time=parse_datetime(doc.get("timestamp"), "timestamp"),
+            from_number=_text(data, "from", required=True),
+            to_number=_text(data, "to", required=True),
+            agent_extension=_text(data, "agent"),
+            outcome=outcome,
+            started_at=parse_datetime(data.get("started_at"), "data.started_at"),
+            answered_at=parse_datetime(data.get("answered_at"), "data.answered_at"),
+            ended_at=parse_datetime(data.get("ended_at"), "data.ended_at"),
+            duration=_seconds(data, "duration"),
+            billsec=_seconds(data, "billsec"),
+            hangup_cause=_text(data, "hangup_cause"),
+            recording_url=_text(data, "recording_url"),
+            queue=_text(data, "queue"),
+            campaign_ref=_text(data, "campaign"),
+        )
+        # The event's own time tells when the state was reached, when the
+        # explicit timestamps are absent.
+        if event.event_time:
+            if event.state == "ringing" and not event.started_at:
+                event.started_at = event.event_time
+            elif event.state == "answered" and not event.answered_at:
+                event.answered_at = event.event_time
+            elif event.state == "ended" and not event.ended_at:
+                event.ended_at = event.event_time
+        return [event]
