@@ -1,0 +1,145 @@
+"""Fixtures and a fake contact center speaking the generic signed format."""
+
+import itertools
+import json
+import time
+from datetime import datetime, timedelta, timezone
+
+from odoo.tests import new_test_user
+from odoo.tests.common import TransactionCase
+
+from ..tools import signature
+from ..tools.providers import get_adapter
+
+SECRET = "whsec_dGVzdC1zZWNyZXQtdGVzdC1zZWNyZXQtdGVzdC0xMjM0"
+BASE_TIME = datetime(2026, 3, 2, 9, 0, 0)  # naive UTC, like Odoo stores it
+_counter = itertools.count(1)
+
+
+class FakeContactCenter:
+    """Builds and signs generic webhook requests, like a real center would."""
+
+    def __init__(self, secret=SECRET):
+        self.secret = secret
+
+    def event(self, event_type, call_id, *, at=None, msg_id=None, **data):
+        at = at or BASE_TIME
+        payload = {
+            "type": event_type,
+            "timestamp": at.replace(tzinfo=timezone.utc).isoformat(),
+            "data": {
+                "call_id": call_id,
+                "direction": data.pop("direction", "inbound"),
+                "from": data.pop("from_", "0901234567"),
+                "to": data.pop("to", "+842838123456"),
+                **data,
+            },
+        }
+        msg_id = msg_id or f"msg_{call_id}_{event_type}_{next(_counter)}"
+        return self.sign(json.dumps(payload).encode(), msg_id)
+
+    def sign(self, body, msg_id, timestamp=None, secret=None):
+        timestamp = str(int(time.time()) if timestamp is None else timestamp)
+        headers = {
+            "Content-Type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": timestamp,
+            "webhook-signature": signature.sign(
+                secret or self.secret, msg_id, timestamp, body
+            ),
+        }
+        return body, headers
+
+    def answered_call(self, call_id, agent="101", from_="0901234567", start=None):
+        """ringing → answered → ended of one inbound call, 12 s wait, 80 s talk."""
+        start = start or BASE_TIME
+        return [
+            self.event("call.ringing", call_id, at=start, agent=agent, from_=from_),
+            self.event(
+                "call.answered",
+                call_id,
+                at=start + timedelta(seconds=12),
+                agent=agent,
+                from_=from_,
+            ),
+            self.event(
+                "call.ended",
+                call_id,
+                at=start + timedelta(seconds=92),
+                agent=agent,
+                from_=from_,
+                hangup_cause="NORMAL_CLEARING",
+            ),
+        ]
+
+
+class CallcenterCase(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.vn = cls.env.ref("base.vn")
+        cls.provider = cls.env["crm.callcenter.provider"].create(
+            {
+                "name": "Test Center",
+                "code": "generic",
+                "default_country_id": cls.vn.id,
+                "webhook_secret": SECRET,
+            }
+        )
+        cls.agent = new_test_user(
+            cls.env,
+            login="cc_agent_a",
+            name="Agent A",
+            groups="crm_callcenter.crm_callcenter_group_agent",
+        )
+        cls.agent_b = new_test_user(
+            cls.env,
+            login="cc_agent_b",
+            name="Agent B",
+            groups="crm_callcenter.crm_callcenter_group_agent",
+        )
+        cls.manager = new_test_user(
+            cls.env,
+            login="cc_manager",
+            name="Call Center Manager",
+            groups="crm_callcenter.crm_callcenter_group_manager",
+        )
+        cls.env["crm.callcenter.extension"].create(
+            [
+                {"name": "101", "provider_id": cls.provider.id, "user_id": cls.agent.id},
+                {"name": "102", "provider_id": cls.provider.id, "user_id": cls.agent_b.id},
+            ]
+        )
+        # A customer whose number is stored nationally, as a person types it.
+        cls.partner = cls.env["res.partner"].create(
+            {"name": "Nguyễn Thị Test", "phone": "0901 234 567", "country_id": cls.vn.id}
+        )
+        cls.center = FakeContactCenter()
+        cls.adapter = get_adapter("generic")
+
+    def feed(self, signed_events, provider=None):
+        """Receive signed requests through the inbox, as the webhook does."""
+        provider = provider or self.provider
+        Event = self.env["crm.callcenter.event"]
+        results = []
+        for body, headers in signed_events:
+            events = self.adapter.parse(body, headers)
+            results.append(
+                Event._receive(provider, headers["webhook-id"], body.decode(), events)
+            )
+        return results
+
+    def get_call(self, call_id, provider=None):
+        return self.env["crm.callcenter.call"].search(
+            [
+                ("provider_id", "=", (provider or self.provider).id),
+                ("external_call_id", "=", call_id),
+            ]
+        )
+
+    def assertCallLogged(self, call_id, **expected):
+        calls = self.get_call(call_id)
+        self.assertEqual(len(calls), 1, f"exactly one call {call_id} expected")
+        for fname, value in expected.items():
+            self.assertEqual(calls[fname], value, f"call.{fname}")
+        return calls

@@ -1,0 +1,73 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from ..models.crm_callcenter_call import CrmCallcenterCall
+from .common import CallcenterCase
+
+
+def _broken_matching(self):
+    raise ValueError("lead matching is misconfigured")
+
+
+@tagged("post_install", "-at_install")
+class TestEventRetry(CallcenterCase):
+    def test_failed_event_is_kept_and_retried_by_the_cron(self):
+        with patch.object(CrmCallcenterCall, "_match_counterpart", _broken_matching):
+            ((event, _dup),) = self.feed(
+                [self.center.event("call.ringing", "retry-1", agent="101")]
+            )
+        self.assertEqual(event.state, "error")
+        self.assertIn("lead matching is misconfigured", event.error)
+        self.assertEqual(event.attempts, 1)
+        self.assertTrue(event.next_retry_at)
+        # Nothing of the failed processing is half-written.
+        self.assertFalse(self.get_call("retry-1"))
+        self.assertFalse(event.call_id)
+
+        cron = self.env.ref("crm_callcenter.ir_cron_crm_callcenter_event_retry")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search(
+                [("cron_id", "=", cron.id), ("call_at", "=", event.next_retry_at)]
+            ),
+            "the retry cron is triggered for the backoff time",
+        )
+
+        # Before the backoff delay, the cron leaves it alone.
+        with patch.object(self.env.cr, "commit"):
+            self.env["crm.callcenter.event"]._cron_retry_failed()
+        self.assertEqual(event.state, "error")
+
+        # The cause is fixed (no patch any more) and the delay has passed.
+        later = event.next_retry_at + timedelta(seconds=1)
+        with freeze_time(later), patch.object(self.env.cr, "commit"):
+            self.env["crm.callcenter.event"]._cron_retry_failed()
+        self.assertEqual(event.state, "done")
+        self.assertFalse(event.error)
+        self.assertCallLogged("retry-1", user_id=self.agent, partner_id=self.partner)
+        self.assertEqual(event.call_id, self.get_call("retry-1"))
+
+    def test_backoff_grows_then_stops(self):
+        with patch.object(CrmCallcenterCall, "_match_counterpart", _broken_matching):
+            ((event, _dup),) = self.feed([self.center.event("call.ringing", "retry-2")])
+            delays = []
+            while event.next_retry_at:
+                run_at = event.next_retry_at + timedelta(seconds=1)
+                with freeze_time(run_at), patch.object(self.env.cr, "commit"):
+                    self.env["crm.callcenter.event"]._cron_retry_failed()
+                if event.next_retry_at:
+                    delays.append(int((event.next_retry_at - run_at).total_seconds() // 60))
+        self.assertEqual(delays, [4, 8, 16, 32, 64, 128])
+        self.assertEqual(event.state, "error")
+        self.assertEqual(event.attempts, 8, "retries stop after the eighth attempt")
+
+    def test_manager_reprocesses_from_the_ui(self):
+        with patch.object(CrmCallcenterCall, "_match_counterpart", _broken_matching):
+            ((event, _dup),) = self.feed([self.center.event("call.ringing", "retry-3")])
+        self.assertEqual(event.state, "error")
+        event.with_user(self.manager).action_reprocess()
+        self.assertEqual(event.state, "done")
+        self.assertTrue(self.get_call("retry-3"))

@@ -1,0 +1,60 @@
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import CallcenterCase
+
+
+@tagged("post_install", "-at_install")
+class TestCallcenterSecurity(CallcenterCase):
+    def setUp(self):
+        super().setUp()
+        self.feed(self.center.answered_call("sec-a", agent="101"))
+        self.feed(self.center.answered_call("sec-b", agent="102"))
+        self.call_a = self.get_call("sec-a")
+        self.call_b = self.get_call("sec-b")
+
+    def test_agent_reads_only_own_calls(self):
+        Call = self.env["crm.callcenter.call"].with_user(self.agent)
+        visible = Call.search([("external_call_id", "in", ["sec-a", "sec-b"])])
+        self.assertEqual(visible, self.call_a.with_user(self.agent))
+        self.call_a.with_user(self.agent).read(["from_number", "duration"])
+        with self.assertRaises(AccessError):
+            self.call_b.with_user(self.agent).read(["from_number"])
+
+    def test_manager_reads_every_call(self):
+        Call = self.env["crm.callcenter.call"].with_user(self.manager)
+        self.assertEqual(
+            len(Call.search([("external_call_id", "in", ["sec-a", "sec-b"])])), 2
+        )
+
+    def test_provider_secret_is_for_system_administrators(self):
+        for user in (self.agent, self.manager):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.provider.with_user(user).read(["webhook_secret"])
+        with self.assertRaises(AccessError):
+            self.provider.with_user(self.agent).read(["webhook_token"])
+        # The manager configures the center: they see the URL, not the secret.
+        self.assertIn(
+            self.provider.sudo().webhook_token,
+            self.provider.with_user(self.manager).webhook_url,
+        )
+        admin = self.env.ref("base.user_admin")
+        self.assertTrue(self.provider.with_user(admin).webhook_secret.startswith("whsec_"))
+
+    def test_agents_cannot_see_the_inbox_or_change_providers(self):
+        with self.assertRaises(AccessError):
+            self.env["crm.callcenter.event"].with_user(self.agent).search([])
+        with self.assertRaises(AccessError):
+            self.provider.with_user(self.agent).write({"name": "Hijacked"})
+
+    def test_other_company_calls_are_hidden(self):
+        other = self.env["res.company"].create({"name": "Other Center Co"})
+        provider = self.env["crm.callcenter.provider"].create(
+            {"name": "Other", "company_id": other.id}
+        )
+        self.feed(self.center.answered_call("sec-other"), provider=provider)
+        call = self.get_call("sec-other", provider=provider)
+        self.assertEqual(call.company_id, other)
+        self.manager.company_ids = [(6, 0, [self.env.company.id])]
+        Call = self.env["crm.callcenter.call"].with_user(self.manager)
+        self.assertFalse(Call.search([("external_call_id", "=", "sec-other")]))
