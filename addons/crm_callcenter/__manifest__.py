@@ -21,6 +21,4 @@
         "views/crm_callcenter_menus.xml",
     ],
     "demo": ["demo/crm_callcenter_demo.xml"],
-    "installable": True,
-    "application": False,
 }

@@ -72,8 +72,8 @@ class CallcenterWebhookController(http.Controller):
             return _error(400, "missing or oversized event id")
 
         provider = provider.with_company(provider.company_id)
-        request.env["crm.callcenter.event"].with_company(
-            provider.company_id
-        )._receive(provider, dedup_key, body.decode("utf-8", "replace"), events)
+        request.env["crm.callcenter.event"].with_company(provider.company_id)._receive(
+            provider, dedup_key, body.decode("utf-8", "replace"), events
+        )
         status, reply = adapter.reply(events)
         return request.make_json_response(reply, status=status)

@@ -84,7 +84,9 @@ class CrmCallcenterCall(models.Model):
             number = call._counterpart_number()
             who = call.lead_id.display_name or call.partner_id.display_name
             arrow = "←" if call.direction == "inbound" else "→"
-            call.display_name = f"{arrow} {who} ({number})" if who else f"{arrow} {number}"
+            call.display_name = (
+                f"{arrow} {who} ({number})" if who else f"{arrow} {number}"
+            )
 
     def _counterpart_number(self):
         """The customer's number: the caller inbound, the called outbound."""
@@ -210,9 +212,7 @@ class CrmCallcenterCall(models.Model):
         if to_number and not call.to_number:
             vals["to_number"] = to_number
 
-        if event.agent_extension and (
-            event.state == "answered" or not call.extension
-        ):
+        if event.agent_extension and (event.state == "answered" or not call.extension):
             # The agent who answers owns the call; ringing only fills a gap.
             users = self.env["crm.callcenter.extension"]._find_users(
                 provider, [event.agent_extension]

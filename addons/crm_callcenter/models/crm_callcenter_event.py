@@ -57,7 +57,10 @@ class CrmCallcenterEvent(models.Model):
     attempts = fields.Integer(readonly=True)
     next_retry_at = fields.Datetime(readonly=True)
     call_id = fields.Many2one(
-        "crm.callcenter.call", ondelete="set null", readonly=True, index="btree_not_null"
+        "crm.callcenter.call",
+        ondelete="set null",
+        readonly=True,
+        index="btree_not_null",
     )
 
     _dedup_key_unique = models.Constraint(
@@ -193,7 +196,9 @@ class CrmCallcenterEvent(models.Model):
     def action_reprocess(self):
         events = self.filtered(lambda e: e.state in ("error", "new", "ignored"))
         if not events:
-            raise UserError(self.env._("Only failed or pending events can be reprocessed."))
+            raise UserError(
+                self.env._("Only failed or pending events can be reprocessed.")
+            )
         events.sudo()._process()
         return True
 
@@ -206,7 +211,9 @@ class CrmCallcenterEvent(models.Model):
             ("next_retry_at", "<=", fields.Datetime.now()),
         ]
         while True:
-            events = self.sudo().search(domain, order="next_retry_at, id", limit=CRON_BATCH)
+            events = self.sudo().search(
+                domain, order="next_retry_at, id", limit=CRON_BATCH
+            )
             if not events:
                 break
             events._process()

@@ -33,7 +33,6 @@ class CrmCallcenterProvider(models.Model):
     )
     default_country_id = fields.Many2one(
         "res.country",
-        string="Default Country",
         default=lambda self: self.env.company.country_id,
         help="Country used to read national numbers the provider sends "
         "(e.g. 0901234567 in Vietnam, 8 912 ... in Russia).",
@@ -96,7 +95,7 @@ class CrmCallcenterProvider(models.Model):
             ["provider_id"],
             ["received_at:max"],
         )
-        last = {provider: received for provider, received in events}
+        last = dict(events)
         errors = dict(
             self.env["crm.callcenter.event"]._read_group(
                 [("provider_id", "in", self.ids), ("state", "=", "error")],

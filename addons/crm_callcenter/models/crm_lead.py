@@ -5,7 +5,9 @@ class CrmLead(models.Model):
     _inherit = "crm.lead"
 
     callcenter_call_ids = fields.One2many(
-        "crm.callcenter.call", "lead_id", groups="crm_callcenter.crm_callcenter_group_agent"
+        "crm.callcenter.call",
+        "lead_id",
+        groups="crm_callcenter.crm_callcenter_group_agent",
     )
     callcenter_call_count = fields.Integer(
         "Calls",

@@ -5,7 +5,9 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     callcenter_call_ids = fields.One2many(
-        "crm.callcenter.call", "partner_id", groups="crm_callcenter.crm_callcenter_group_agent"
+        "crm.callcenter.call",
+        "partner_id",
+        groups="crm_callcenter.crm_callcenter_group_agent",
     )
     callcenter_call_count = fields.Integer(
         "Calls",

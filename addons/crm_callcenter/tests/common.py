@@ -106,13 +106,25 @@ class CallcenterCase(TransactionCase):
         )
         cls.env["crm.callcenter.extension"].create(
             [
-                {"name": "101", "provider_id": cls.provider.id, "user_id": cls.agent.id},
-                {"name": "102", "provider_id": cls.provider.id, "user_id": cls.agent_b.id},
+                {
+                    "name": "101",
+                    "provider_id": cls.provider.id,
+                    "user_id": cls.agent.id,
+                },
+                {
+                    "name": "102",
+                    "provider_id": cls.provider.id,
+                    "user_id": cls.agent_b.id,
+                },
             ]
         )
         # A customer whose number is stored nationally, as a person types it.
         cls.partner = cls.env["res.partner"].create(
-            {"name": "Nguyễn Thị Test", "phone": "0901 234 567", "country_id": cls.vn.id}
+            {
+                "name": "Nguyễn Thị Test",
+                "phone": "0901 234 567",
+                "country_id": cls.vn.id,
+            }
         )
         cls.center = FakeContactCenter()
         cls.adapter = get_adapter("generic")

@@ -5,9 +5,20 @@ from odoo.tests import tagged
 from .common import BASE_TIME, CallcenterCase
 
 FOLDED_FIELDS = [
-    "direction", "state", "outcome", "from_number", "to_number", "user_id",
-    "extension", "partner_id", "started_at", "answered_at", "ended_at",
-    "duration", "billsec", "hangup_cause",
+    "direction",
+    "state",
+    "outcome",
+    "from_number",
+    "to_number",
+    "user_id",
+    "extension",
+    "partner_id",
+    "started_at",
+    "answered_at",
+    "ended_at",
+    "duration",
+    "billsec",
+    "hangup_cause",
 ]
 
 
@@ -89,10 +100,22 @@ class TestCallFolding(CallcenterCase):
     def test_reported_outcome_wins(self):
         self.feed(
             [
-                self.center.event("call.ringing", "fold-busy", direction="outbound",
-                                  from_="101", to="0987654321", agent="102"),
-                self.center.event("call.ended", "fold-busy", direction="outbound",
-                                  from_="101", to="0987654321", outcome="busy"),
+                self.center.event(
+                    "call.ringing",
+                    "fold-busy",
+                    direction="outbound",
+                    from_="101",
+                    to="0987654321",
+                    agent="102",
+                ),
+                self.center.event(
+                    "call.ended",
+                    "fold-busy",
+                    direction="outbound",
+                    from_="101",
+                    to="0987654321",
+                    outcome="busy",
+                ),
             ]
         )
         call = self.assertCallLogged("fold-busy", outcome="busy", user_id=self.agent_b)
@@ -102,15 +125,27 @@ class TestCallFolding(CallcenterCase):
         self.feed(
             [
                 self.center.event("call.ringing", "fold-transfer", agent="101"),
-                self.center.event("call.answered", "fold-transfer", agent="102",
-                                  at=BASE_TIME + timedelta(seconds=5)),
+                self.center.event(
+                    "call.answered",
+                    "fold-transfer",
+                    agent="102",
+                    at=BASE_TIME + timedelta(seconds=5),
+                ),
             ]
         )
         self.assertCallLogged("fold-transfer", user_id=self.agent_b, extension="102")
 
     def test_unknown_extension_and_unknown_number(self):
-        self.feed([self.center.event("call.ringing", "fold-unknown", agent="999",
-                                     from_="+84 28 3999 0000")])
+        self.feed(
+            [
+                self.center.event(
+                    "call.ringing",
+                    "fold-unknown",
+                    agent="999",
+                    from_="+84 28 3999 0000",
+                )
+            ]
+        )
         call = self.assertCallLogged("fold-unknown", extension="999")
         self.assertFalse(call.user_id)
         self.assertFalse(call.partner_id)
@@ -118,8 +153,12 @@ class TestCallFolding(CallcenterCase):
 
     def test_open_lead_is_matched_with_its_contact(self):
         lead = self.env["crm.lead"].create(
-            {"name": "Loan request", "phone": "+84 912 000 111",
-             "partner_id": self.partner.id, "country_id": self.vn.id}
+            {
+                "name": "Loan request",
+                "phone": "+84 912 000 111",
+                "partner_id": self.partner.id,
+                "country_id": self.vn.id,
+            }
         )
         self.feed([self.center.event("call.ringing", "fold-lead", from_="0912000111")])
         self.assertCallLogged("fold-lead", lead_id=lead, partner_id=self.partner)

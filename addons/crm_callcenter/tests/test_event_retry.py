@@ -59,7 +59,9 @@ class TestEventRetry(CallcenterCase):
                 with freeze_time(run_at), patch.object(self.env.cr, "commit"):
                     self.env["crm.callcenter.event"]._cron_retry_failed()
                 if event.next_retry_at:
-                    delays.append(int((event.next_retry_at - run_at).total_seconds() // 60))
+                    delays.append(
+                        int((event.next_retry_at - run_at).total_seconds() // 60)
+                    )
         self.assertEqual(delays, [4, 8, 16, 32, 64, 128])
         self.assertEqual(event.state, "error")
         self.assertEqual(event.attempts, 8, "retries stop after the eighth attempt")

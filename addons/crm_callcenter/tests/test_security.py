@@ -39,7 +39,9 @@ class TestCallcenterSecurity(CallcenterCase):
             self.provider.with_user(self.manager).webhook_url,
         )
         admin = self.env.ref("base.user_admin")
-        self.assertTrue(self.provider.with_user(admin).webhook_secret.startswith("whsec_"))
+        self.assertTrue(
+            self.provider.with_user(admin).webhook_secret.startswith("whsec_")
+        )
 
     def test_agents_cannot_see_the_inbox_or_change_providers(self):
         with self.assertRaises(AccessError):

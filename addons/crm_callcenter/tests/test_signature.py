@@ -19,7 +19,11 @@ class TestStandardWebhooks(BaseCase):
         )
         self.assertTrue(
             signature.verify(
-                VECTOR_SECRET, VECTOR_ID, VECTOR_TS, VECTOR_SIG, VECTOR_BODY,
+                VECTOR_SECRET,
+                VECTOR_ID,
+                VECTOR_TS,
+                VECTOR_SIG,
+                VECTOR_BODY,
                 now=int(VECTOR_TS) + 10,
             )
         )
@@ -28,7 +32,11 @@ class TestStandardWebhooks(BaseCase):
         header = "v1,bm90LXRoaXMtb25l " + VECTOR_SIG
         self.assertTrue(
             signature.verify(
-                VECTOR_SECRET, VECTOR_ID, VECTOR_TS, header, VECTOR_BODY,
+                VECTOR_SECRET,
+                VECTOR_ID,
+                VECTOR_TS,
+                header,
+                VECTOR_BODY,
                 now=int(VECTOR_TS),
             )
         )
@@ -37,13 +45,55 @@ class TestStandardWebhooks(BaseCase):
         now = int(VECTOR_TS)
         other_secret = signature.generate_secret()
         cases = {
-            "wrong secret": (other_secret, VECTOR_ID, VECTOR_TS, VECTOR_SIG, VECTOR_BODY, now),
-            "body changed": (VECTOR_SECRET, VECTOR_ID, VECTOR_TS, VECTOR_SIG, VECTOR_BODY + b" ", now),
-            "id changed": (VECTOR_SECRET, "msg_other", VECTOR_TS, VECTOR_SIG, VECTOR_BODY, now),
-            "replayed late": (VECTOR_SECRET, VECTOR_ID, VECTOR_TS, VECTOR_SIG, VECTOR_BODY, now + 301),
-            "from the future": (VECTOR_SECRET, VECTOR_ID, VECTOR_TS, VECTOR_SIG, VECTOR_BODY, now - 301),
+            "wrong secret": (
+                other_secret,
+                VECTOR_ID,
+                VECTOR_TS,
+                VECTOR_SIG,
+                VECTOR_BODY,
+                now,
+            ),
+            "body changed": (
+                VECTOR_SECRET,
+                VECTOR_ID,
+                VECTOR_TS,
+                VECTOR_SIG,
+                VECTOR_BODY + b" ",
+                now,
+            ),
+            "id changed": (
+                VECTOR_SECRET,
+                "msg_other",
+                VECTOR_TS,
+                VECTOR_SIG,
+                VECTOR_BODY,
+                now,
+            ),
+            "replayed late": (
+                VECTOR_SECRET,
+                VECTOR_ID,
+                VECTOR_TS,
+                VECTOR_SIG,
+                VECTOR_BODY,
+                now + 301,
+            ),
+            "from the future": (
+                VECTOR_SECRET,
+                VECTOR_ID,
+                VECTOR_TS,
+                VECTOR_SIG,
+                VECTOR_BODY,
+                now - 301,
+            ),
             "no signature": (VECTOR_SECRET, VECTOR_ID, VECTOR_TS, "", VECTOR_BODY, now),
-            "bad timestamp": (VECTOR_SECRET, VECTOR_ID, "soon", VECTOR_SIG, VECTOR_BODY, now),
+            "bad timestamp": (
+                VECTOR_SECRET,
+                VECTOR_ID,
+                "soon",
+                VECTOR_SIG,
+                VECTOR_BODY,
+                now,
+            ),
             "no secret": (False, VECTOR_ID, VECTOR_TS, VECTOR_SIG, VECTOR_BODY, now),
         }
         for label, args in cases.items():
@@ -76,7 +126,9 @@ class TestGenericParse(BaseCase):
         self.assertEqual(event.dedup_key, "m1")
 
     def test_bad_payloads(self):
-        base = '"data": {"call_id": "c1", "direction": "inbound", "from": "1", "to": "2"'
+        base = (
+            '"data": {"call_id": "c1", "direction": "inbound", "from": "1", "to": "2"'
+        )
         cases = {
             "not json": b"call ringing",
             "not an object": b"[1, 2]",
@@ -84,9 +136,15 @@ class TestGenericParse(BaseCase):
             "no call id": b'{"type": "call.ringing", "data": {"direction": "inbound", "from": "1", "to": "2"}}',
             "bad direction": b'{"type": "call.ringing", "data": {"call_id": "c", "direction": "sideways", "from": "1", "to": "2"}}',
             "no from": b'{"type": "call.ringing", "data": {"call_id": "c", "direction": "inbound", "to": "2"}}',
-            "bad outcome": b'{"type": "call.ended", ' + base.encode() + b', "outcome": "great"}}',
-            "naive time": b'{"type": "call.ended", ' + base.encode() + b', "ended_at": "2026-03-02T09:00:00"}}',
-            "negative duration": b'{"type": "call.ended", ' + base.encode() + b', "duration": -3}}',
+            "bad outcome": b'{"type": "call.ended", '
+            + base.encode()
+            + b', "outcome": "great"}}',
+            "naive time": b'{"type": "call.ended", '
+            + base.encode()
+            + b', "ended_at": "2026-03-02T09:00:00"}}',
+            "negative duration": b'{"type": "call.ended", '
+            + base.encode()
+            + b', "duration": -3}}',
             "data not object": b'{"type": "call.ended", "data": "x"}',
         }
         for label, body in cases.items():

@@ -61,17 +61,25 @@ class TestWebhook(HttpCase, CallcenterCase):
         good_body, good_headers = self.center.event("call.ringing", "http-bad")
         cases = []
         # Unknown and inactive tokens.
-        cases.append((404, "unknown webhook", self.post((good_body, good_headers), "nope")))
+        cases.append(
+            (404, "unknown webhook", self.post((good_body, good_headers), "nope"))
+        )
         inactive = self.provider.copy({"name": "Inactive", "active": False})
         cases.append(
-            (404, "unknown webhook", self.post((good_body, good_headers), inactive.webhook_token))
+            (
+                404,
+                "unknown webhook",
+                self.post((good_body, good_headers), inactive.webhook_token),
+            )
         )
         # Too large.
         big = json.dumps({"type": "call.ringing", "pad": "x" * (256 * 1024)}).encode()
         cases.append((413, "too large", self.post(self.center.sign(big, "msg-big"))))
         # Wrong secret, missing signature, tampered body, stale timestamp.
         wrong = self.center.sign(
-            good_body, "msg-wrong", secret="whsec_b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldC0xMjM0"
+            good_body,
+            "msg-wrong",
+            secret="whsec_b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldC0xMjM0",
         )
         cases.append((401, "invalid signature", self.post(wrong)))
         unsigned = dict(good_headers)
@@ -80,14 +88,23 @@ class TestWebhook(HttpCase, CallcenterCase):
         cases.append(
             (401, "invalid signature", self.post((good_body + b" ", good_headers)))
         )
-        stale = self.center.sign(good_body, "msg-stale", timestamp=int(time.time()) - 301)
+        stale = self.center.sign(
+            good_body, "msg-stale", timestamp=int(time.time()) - 301
+        )
         cases.append((401, "invalid signature", self.post(stale)))
         # Authentic but unreadable.
-        cases.append((400, "JSON", self.post(self.center.sign(b"{not json", "msg-json"))))
+        cases.append(
+            (400, "JSON", self.post(self.center.sign(b"{not json", "msg-json")))
+        )
         missing = json.dumps(
-            {"type": "call.ringing", "data": {"direction": "inbound", "from": "1", "to": "2"}}
+            {
+                "type": "call.ringing",
+                "data": {"direction": "inbound", "from": "1", "to": "2"},
+            }
         ).encode()
-        cases.append((400, "call_id", self.post(self.center.sign(missing, "msg-missing"))))
+        cases.append(
+            (400, "call_id", self.post(self.center.sign(missing, "msg-missing")))
+        )
         for status, reason, response in cases:
             with self.subTest(status=status, reason=reason):
                 self.assertRejected(response, status, reason)

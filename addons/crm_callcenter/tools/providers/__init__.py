@@ -4,7 +4,7 @@ A new provider is one module here that registers its adapter class, plus a
 ``selection_add`` on ``crm.callcenter.provider.code``.
 """
 
-from .base import ADAPTERS, PayloadError, ProviderAdapter, get_adapter
 from . import generic
+from .base import ADAPTERS, PayloadError, ProviderAdapter, get_adapter
 
 __all__ = ["ADAPTERS", "PayloadError", "ProviderAdapter", "generic", "get_adapter"]

@@ -112,9 +112,7 @@ class GenericAdapter(ProviderAdapter):
             raise PayloadError("body must be a JSON object")
         event_type = doc.get("type")
         if event_type not in EVENT_STATES:
-            raise PayloadError(
-                "type must be one of " + ", ".join(sorted(EVENT_STATES))
-            )
+            raise PayloadError("type must be one of " + ", ".join(sorted(EVENT_STATES)))
         data = doc.get("data")
         if not isinstance(data, dict):
             raise PayloadError("data must be a JSON object")
