@@ -1,0 +1,71 @@
+"""End-to-end fixtures: a real Odoo server process on the test database."""
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+import odoo
+from odoo.tests.common import get_db_name
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def odoo_server(tmp_path_factory):
+    """Serve the test database with two workers, as in production."""
+    port = _free_port()
+    log = tmp_path_factory.mktemp("odoo") / "server.log"
+    cmd = [
+        sys.executable, "-m", "odoo",
+        "-c", odoo.tools.config["config"],
+        "-d", get_db_name(),
+        "--http-interface", "127.0.0.1",
+        "--http-port", str(port),
+        "--gevent-port", str(_free_port()),
+        "--workers", "2",
+        "--max-cron-threads", "0",
+        "--log-level", "warn",
+        "--logfile", str(log),
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"Odoo exited early, see {log}:\n{log.read_text()[-3000:]}")
+            try:
+                if requests.get(f"{base_url}/web/health", timeout=10).ok:
+                    break
+            except requests.RequestException:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"Odoo did not start within 90 s, see {log}")
+            time.sleep(0.5)
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def env():
+    """A fresh environment on a new cursor: sees what the server committed."""
+    registry = odoo.modules.registry.Registry(get_db_name())
+    with registry.cursor() as cr:
+        yield odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        cr.rollback()

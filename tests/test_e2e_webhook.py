@@ -1,0 +1,105 @@
+"""The generic webhook over real HTTP against a real multi-worker Odoo."""
+
+import json
+import random
+import subprocess
+import sys
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "scripts"))
+import simulate_call  # noqa: E402  (scripts/ is not a package)
+
+
+def _demo_provider(env):
+    return env.ref("crm_callcenter.crm_callcenter_provider_generic_demo")
+
+
+def _fetch_calls(env, provider, call_ids):
+    env.invalidate_all()
+    return env["crm.callcenter.call"].search(
+        [("provider_id", "=", provider.id), ("external_call_id", "in", call_ids)]
+    )
+
+
+def test_readme_example_creates_the_demo_call(odoo_server, env):
+    """README: simulate_call.py against the demo provider's URL."""
+    provider = _demo_provider(env)
+    url = f"{odoo_server}/callcenter/webhook/{provider.webhook_token}"
+    call_id = f"e2e-demo-{uuid.uuid4().hex[:8]}"
+    result = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "simulate_call.py"), "--url", url,
+         "--call-id", call_id, "--from", "0901 234 567", "--agent", "101",
+         "--delay", "0"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("HTTP 200") == 3
+
+    env.cr.rollback()  # new snapshot
+    (call,) = _fetch_calls(env, provider, [call_id])
+    assert call.state == "ended"
+    assert call.outcome == "answered"
+    assert call.from_number == "+84901234567"
+    assert call.partner_id == env.ref("crm_callcenter.res_partner_an_demo")
+    assert call.user_id == env.ref("crm_callcenter.user_agent_linh_demo")
+    assert call.billsec == 60
+
+
+def test_concurrent_out_of_order_and_duplicate_deliveries(odoo_server, env):
+    """Many calls, events shuffled and redelivered, sent by 8 clients at once."""
+    provider = _demo_provider(env)
+    url = f"{odoo_server}/callcenter/webhook/{provider.webhook_token}"
+    secret = simulate_call.DEMO_SECRET
+    run = uuid.uuid4().hex[:6]
+    start = datetime.now(timezone.utc).replace(microsecond=0)
+    requests_to_send = []
+    call_ids = []
+    for index in range(24):
+        call_id = f"e2e-conc-{run}-{index}"
+        call_ids.append(call_id)
+        number = f"+8490{7000000 + index}"
+        data = {"call_id": call_id, "direction": "inbound", "from": number,
+                "to": "+842838123456", "agent": "102"}  # fmt: skip
+        for offset, event_type in ((0, "call.ringing"), (5, "call.answered"),
+                                   (65, "call.ended")):  # fmt: skip
+            body = json.dumps({
+                "type": event_type,
+                "timestamp": (start + timedelta(seconds=offset)).isoformat(),
+                "data": data,
+            }).encode()  # fmt: skip
+            requests_to_send.append((f"msg_{call_id}_{event_type}", body))
+    duplicates = random.Random(7).sample(requests_to_send, 12)
+    batch = requests_to_send + duplicates
+    random.Random(11).shuffle(batch)
+
+    def send(item):
+        msg_id, body = item
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": timestamp,
+            "webhook-signature": simulate_call.sign(secret, msg_id, timestamp, body),
+        }
+        return requests.post(url, data=body, headers=headers, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(send, batch))
+    assert statuses == [200] * len(batch)
+
+    env.cr.rollback()
+    calls = _fetch_calls(env, provider, call_ids)
+    assert sorted(calls.mapped("external_call_id")) == sorted(call_ids)
+    agent = env.ref("crm_callcenter.user_agent_oleg_demo")
+    for call in calls:
+        assert (call.state, call.outcome, call.user_id) == ("ended", "answered", agent)
+        assert (call.duration, call.billsec) == (65, 60), call.external_call_id
+        assert len(call.event_ids) == 3
+        assert set(call.event_ids.mapped("state")) == {"done"}
