@@ -3,5 +3,6 @@ from . import (
     test_event_retry,
     test_security,
     test_signature,
+    test_ui,
     test_webhook,
 )
