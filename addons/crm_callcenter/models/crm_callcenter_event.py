@@ -135,6 +135,8 @@ class CrmCallcenterEvent(models.Model):
         ``events`` are the already parsed CallEvents (webhook path); when
         absent (retry, reprocess) the stored payload is parsed again.
         """
+        if events is not None:
+            self.ensure_one()
         Call = self.env["crm.callcenter.call"].sudo()
         for event in self:
             try:

@@ -63,11 +63,19 @@ class CrmCallcenterProvider(models.Model):
     )
     extension_ids = fields.One2many("crm.callcenter.extension", "provider_id")
     event_ids = fields.One2many("crm.callcenter.event", "provider_id")
-    call_count = fields.Integer(compute="_compute_counts")
-    event_error_count = fields.Integer(compute="_compute_counts")
-    last_event_at = fields.Datetime(compute="_compute_counts")
+    # Health figures read the inbox, which only managers may see.
+    call_count = fields.Integer(
+        compute="_compute_counts", groups="crm_callcenter.crm_callcenter_group_manager"
+    )
+    event_error_count = fields.Integer(
+        compute="_compute_counts", groups="crm_callcenter.crm_callcenter_group_manager"
+    )
+    last_event_at = fields.Datetime(
+        compute="_compute_counts", groups="crm_callcenter.crm_callcenter_group_manager"
+    )
     rejected_count = fields.Integer(
         readonly=True,
+        groups="crm_callcenter.crm_callcenter_group_manager",
         help="Requests refused for a bad or missing signature.",
     )
 

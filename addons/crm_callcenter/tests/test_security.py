@@ -21,6 +21,15 @@ class TestCallcenterSecurity(CallcenterCase):
         with self.assertRaises(AccessError):
             self.call_b.with_user(self.agent).read(["from_number"])
 
+    def test_agent_cannot_alter_calls(self):
+        with self.assertRaises(AccessError):
+            self.call_a.with_user(self.agent).write({"outcome": "missed"})
+        # The provider's name shows on the call; its health figures do not.
+        provider = self.provider.with_user(self.agent)
+        self.assertEqual(provider.read(["name"])[0]["name"], "Test Center")
+        with self.assertRaises(AccessError):
+            provider.read(["event_error_count"])
+
     def test_manager_reads_every_call(self):
         Call = self.env["crm.callcenter.call"].with_user(self.manager)
         self.assertEqual(
