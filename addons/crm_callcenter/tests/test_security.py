@@ -30,6 +30,16 @@ class TestCallcenterSecurity(CallcenterCase):
         with self.assertRaises(AccessError):
             provider.read(["event_error_count"])
 
+    def test_call_counts_follow_access(self):
+        # Both calls came from the same customer; each agent counts their own.
+        self.assertEqual(self.partner.with_user(self.agent).callcenter_call_count, 1)
+        self.assertEqual(self.partner.with_user(self.manager).callcenter_call_count, 2)
+        action = self.partner.with_user(self.manager).action_view_callcenter_calls()
+        self.assertEqual(
+            self.env["crm.callcenter.call"].search(action["domain"]),
+            self.call_a | self.call_b,
+        )
+
     def test_manager_reads_every_call(self):
         Call = self.env["crm.callcenter.call"].with_user(self.manager)
         self.assertEqual(

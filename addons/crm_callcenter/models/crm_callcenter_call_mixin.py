@@ -1,0 +1,33 @@
+from odoo import api, fields, models
+
+
+class CrmCallcenterCallMixin(models.AbstractModel):
+    """Records calls link to (contacts, leads): call count and smart button."""
+
+    _name = "crm.callcenter.call.mixin"
+    _description = "Call Center: records with calls"
+    # Field of crm.callcenter.call that points to the inheriting model.
+    _callcenter_call_field = None
+
+    callcenter_call_count = fields.Integer(
+        "Calls",
+        compute="_compute_callcenter_call_count",
+        groups="crm_callcenter.crm_callcenter_group_agent",
+    )
+
+    @api.depends_context("uid")  # record rules: each agent counts their own calls
+    def _compute_callcenter_call_count(self):
+        fname = self._callcenter_call_field
+        counts = dict(
+            self.env["crm.callcenter.call"]._read_group(
+                [(fname, "in", self.ids)], [fname], ["__count"]
+            )
+        )
+        for record in self:
+            record.callcenter_call_count = counts.get(record, 0)
+
+    def action_view_callcenter_calls(self):
+        self.ensure_one()
+        return self.env["crm.callcenter.call"]._action_for_domain(
+            [(self._callcenter_call_field, "=", self.id)]
+        )
