@@ -17,6 +17,7 @@ assert tuple(key for key, _label in OUTCOME_SELECTION) == OUTCOMES
 
 # Values an event simply overrides when it carries them.
 DETAIL_FIELDS = ("hangup_cause", "recording_url", "queue", "campaign_ref", "did")
+MATCH_LIMIT = 20
 
 
 class CrmCallcenterCall(models.Model):
@@ -56,6 +57,20 @@ class CrmCallcenterCall(models.Model):
     )
     lead_id = fields.Many2one(
         "crm.lead", "Lead/Opportunity", index="btree_not_null", ondelete="set null"
+    )
+    candidate_lead_ids = fields.Many2many(
+        "crm.lead",
+        "crm_callcenter_call_candidate_lead_rel",
+        string="Other Matching Leads",
+        readonly=True,
+        help="Other leads with the caller's number, for the agent to choose from.",
+    )
+    candidate_partner_ids = fields.Many2many(
+        "res.partner",
+        "crm_callcenter_call_candidate_partner_rel",
+        string="Other Matching Contacts",
+        readonly=True,
+        help="Other contacts with the caller's number, for the agent to choose from.",
     )
     started_at = fields.Datetime(readonly=True, index=True)
     answered_at = fields.Datetime(readonly=True)
@@ -106,8 +121,9 @@ class CrmCallcenterCall(models.Model):
         details (durations, recording, cause) fill in whenever they come.
         """
         country = provider.default_country_id.code
-        from_number = normalize_number(event.from_number, country)
-        to_number = normalize_number(event.to_number, country)
+        prefix = provider.dialout_prefix
+        from_number = normalize_number(event.from_number, country, prefix)
+        to_number = normalize_number(event.to_number, country, prefix)
         call = self._lock_or_create(provider, event, from_number, to_number)
         vals = self._prepare_fold_vals(
             call, provider, event, from_number, to_number, fallback_time
@@ -274,38 +290,68 @@ class CrmCallcenterCall(models.Model):
     # ------------------------------------------------------------------
 
     def _match_counterpart(self):
-        """Lead and contact of the customer's number (exact E.164 match)."""
+        """Lead and contact of the customer's number, and the other candidates."""
         self.ensure_one()
         number = self._counterpart_number()
         if not number or not number.startswith("+"):
             return {}
-        company_domain = [("company_id", "in", [self.company_id.id, False])]
-        lead = (
-            self.env["crm.lead"]
-            .sudo()
-            .search(
-                [("phone_sanitized", "=", number), *company_domain],
-                order="write_date desc, id desc",
-                limit=1,
-            )
+        leads, partners = self._find_candidates(number, self.company_id)
+        if not leads and not partners:
+            return {}
+        open_leads = leads.filtered(
+            lambda lead: lead.active and lead.won_status != "won"
         )
-        partner = lead.partner_id
-        if not partner:
-            partner = (
-                self.env["res.partner"]
-                .sudo()
-                .search(
-                    [("phone_sanitized", "=", number), *company_domain],
-                    order="write_date desc, id desc",
-                    limit=1,
-                )
-            )
-        vals = {}
+        lead = open_leads[:1]
+        partner = lead.partner_id or partners.filtered("active")[:1]
+        if not lead and not partner:
+            # Only won, lost or archived records: still better than nothing.
+            lead = leads[:1]
+            partner = lead.partner_id or partners[:1]
+        vals = {
+            "candidate_lead_ids": [(6, 0, (leads - lead).ids)],
+            "candidate_partner_ids": [(6, 0, (partners - partner).ids)],
+        }
         if lead:
             vals["lead_id"] = lead.id
         if partner:
             vals["partner_id"] = partner.id
         return vals
+
+    @api.model
+    def _find_candidates(self, number, company, limit=MATCH_LIMIT):
+        """Leads and contacts with this E.164 number, best first.
+
+        Open leads (most recently updated first) before lost or archived ones;
+        active people before companies, archived contacts last. Core's
+        ``phone_mobile_search`` is asked only when the sanitized match finds
+        nothing (numbers stored before phone_validation could sanitize them).
+        """
+        domain = [("company_id", "in", [company.id, False])]
+        Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
+        Partner = self.env["res.partner"].sudo().with_context(active_test=False)
+        order = "active desc, write_date desc, id desc"
+        leads = Lead.search(
+            [("phone_sanitized", "=", number), *domain], order=order, limit=limit
+        )
+        partners = Partner.search(
+            [("phone_sanitized", "=", number), *domain],
+            order="active desc, is_company, write_date desc, id desc",
+            limit=limit,
+        )
+        if not leads and not partners:
+            leads = Lead.search(
+                [("phone_mobile_search", "=", number), *domain],
+                order=order,
+                limit=limit,
+            )
+            partners = Partner.search(
+                [("phone_mobile_search", "=", number), *domain],
+                order="active desc, is_company, write_date desc, id desc",
+                limit=limit,
+            )
+        # Open leads first; won, then lost/archived ones after them.
+        leads = leads.sorted(lambda lead: (not lead.active, lead.won_status == "won"))
+        return leads, partners
 
     @api.model
     def _action_for_domain(self, domain):

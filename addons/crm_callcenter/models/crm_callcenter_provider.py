@@ -37,6 +37,11 @@ class CrmCallcenterProvider(models.Model):
         help="Country used to read national numbers the provider sends "
         "(e.g. 0901234567 in Vietnam, 8 912 ... in Russia).",
     )
+    dialout_prefix = fields.Char(
+        "Dial-out Prefix",
+        help="Digits the PBX puts before external numbers (e.g. 9 in 9 0901234567); "
+        "they are removed before matching.",
+    )
     team_id = fields.Many2one(
         "crm.team",
         string="Sales Team",

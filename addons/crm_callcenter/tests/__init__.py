@@ -1,6 +1,7 @@
 from . import (
     test_call_folding,
     test_event_retry,
+    test_matching,
     test_security,
     test_signature,
     test_ui,

@@ -30,7 +30,7 @@ class FakeContactCenter:
             "data": {
                 "call_id": call_id,
                 "direction": data.pop("direction", "inbound"),
-                "from": data.pop("from_", "0901234567"),
+                "from": data.pop("from_", "0903555111"),
                 "to": data.pop("to", "+842838123456"),
                 **data,
             },
@@ -50,7 +50,7 @@ class FakeContactCenter:
         }
         return body, headers
 
-    def answered_call(self, call_id, agent="101", from_="0901234567", start=None):
+    def answered_call(self, call_id, agent="101", from_="0903555111", start=None):
         """ringing → answered → ended of one inbound call, 12 s wait, 80 s talk."""
         start = start or BASE_TIME
         return [
@@ -122,7 +122,7 @@ class CallcenterCase(TransactionCase):
         cls.partner = cls.env["res.partner"].create(
             {
                 "name": "Nguyễn Thị Test",
-                "phone": "0901 234 567",
+                "phone": "0903 555 111",
                 "country_id": cls.vn.id,
             }
         )

@@ -31,7 +31,7 @@ class TestCallFolding(CallcenterCase):
             direction="inbound",
             state="ended",
             outcome="answered",
-            from_number="+84901234567",
+            from_number="+84903555111",
             user_id=self.agent,
             partner_id=self.partner,
             started_at=BASE_TIME,

@@ -155,10 +155,10 @@ class TestGenericParse(BaseCase):
 class TestNormalizeNumber(BaseCase):
     def test_formats(self):
         cases = [
-            ("+84901234567", "VN", "+84901234567"),
-            ("84901234567", "VN", "+84901234567"),
-            ("0901234567", "VN", "+84901234567"),
-            ("00 84 90 123 4567", "VN", "+84901234567"),
+            ("+84903555111", "VN", "+84903555111"),
+            ("84903555111", "VN", "+84903555111"),
+            ("0903555111", "VN", "+84903555111"),
+            ("00 84 90 355 5111", "VN", "+84903555111"),
             ("8 (912) 345-67-89", "RU", "+79123456789"),
             ("+7 912 345 67 89", "VN", "+79123456789"),
             ("0532 123 45 67", "TR", "+905321234567"),
@@ -168,3 +168,14 @@ class TestNormalizeNumber(BaseCase):
         for raw, country, expected in cases:
             with self.subTest(raw=raw):
                 self.assertEqual(normalize_number(raw, country), expected)
+
+    def test_dialout_prefix(self):
+        cases = [
+            ("9 0903555111", "+84903555111"),
+            ("9 00 7 912 345 67 89", "+79123456789"),
+            ("+84903555111", "+84903555111"),  # international: never stripped
+            ("0903555111", "+84903555111"),  # no prefix sent
+        ]
+        for raw, expected in cases:
+            with self.subTest(raw=raw):
+                self.assertEqual(normalize_number(raw, "VN", "9"), expected)

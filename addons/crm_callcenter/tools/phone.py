@@ -7,12 +7,22 @@ import phonenumbers
 _DIGITS_RE = re.compile(r"\d+")
 
 
-def normalize_number(number, country_code=None):
+def _candidates(digits, raw):
+    if raw.startswith("+"):
+        return ["+" + digits]
+    if digits.startswith("00"):
+        return ["+" + digits[2:]]
+    # A PBX often drops the "+" of an international number.
+    return [digits, "+" + digits]
+
+
+def normalize_number(number, country_code=None, dialout_prefix=None):
     """Return ``number`` in E.164 when it parses, else the trimmed raw string.
 
     ``country_code`` (ISO 3166 alpha-2) is used to read national numbers
     (``0901234567`` in VN, ``8 (912) 345-67-89`` in RU). International
-    numbers written with ``00`` or without the ``+`` are accepted too.
+    numbers written with ``00`` or without the ``+`` are accepted too, and
+    a PBX ``dialout_prefix`` (``9`` in ``9 0901234567``) is dropped first.
     """
     raw = (number or "").strip()
     if not raw:
@@ -21,14 +31,16 @@ def normalize_number(number, country_code=None):
     if not digits:
         return raw
     candidates = []
-    if raw.startswith("+"):
-        candidates.append("+" + digits)
-    elif digits.startswith("00"):
-        candidates.append("+" + digits[2:])
-    else:
-        candidates.append(digits)
-        # A PBX often drops the "+" of an international number.
-        candidates.append("+" + digits)
+    prefix = "".join(_DIGITS_RE.findall(dialout_prefix or ""))
+    if (
+        prefix
+        and not raw.startswith("+")
+        and digits.startswith(prefix)
+        and len(digits) - len(prefix) >= 6
+    ):
+        # The number without the prefix is tried first, the raw one after.
+        candidates.extend(_candidates(digits[len(prefix) :], raw))
+    candidates.extend(_candidates(digits, raw))
     region = (country_code or "").upper() or None
     for candidate in candidates:
         try:
