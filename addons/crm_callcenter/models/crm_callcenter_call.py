@@ -1,5 +1,10 @@
+from datetime import timedelta
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL, plaintext2html
 
 from ..tools.call_event import OUTCOMES, STATE_RANK
 from ..tools.phone import normalize_number
@@ -18,6 +23,7 @@ assert tuple(key for key, _label in OUTCOME_SELECTION) == OUTCOMES
 # Values an event simply overrides when it carries them.
 DETAIL_FIELDS = ("hangup_cause", "recording_url", "queue", "campaign_ref", "did")
 MATCH_LIMIT = 20
+LIVE_CALL_HOURS = 4
 
 
 class CrmCallcenterCall(models.Model):
@@ -87,6 +93,60 @@ class CrmCallcenterCall(models.Model):
     queue = fields.Char(readonly=True)
     campaign_ref = fields.Char("Campaign Reference", readonly=True)
     event_ids = fields.One2many("crm.callcenter.event", "call_id", readonly=True)
+    customer_number = fields.Char(
+        readonly=True,
+        index="btree_not_null",
+        help="The customer's number: the caller of an inbound call, the called "
+        "number of an outbound one.",
+    )
+    did_id = fields.Many2one(
+        "crm.callcenter.did", "Line", readonly=True, ondelete="set null"
+    )
+    team_id = fields.Many2one(
+        "crm.team", "Sales Team", readonly=True, index="btree_not_null"
+    )
+    answer_seconds = fields.Integer(
+        "Speed of Answer (s)",
+        readonly=True,
+        aggregator="avg",
+        help="Seconds from the first ring to the agent's answer.",
+    )
+    is_missed = fields.Boolean(
+        "Missed",
+        readonly=True,
+        help="Inbound call that ended without an agent answering "
+        "(including calls only an IVR answered).",
+    )
+    is_abandoned = fields.Boolean(
+        "Abandoned",
+        readonly=True,
+        help="Missed call the caller hung up on before an agent answered.",
+    )
+    callback_state = fields.Selection(
+        [("pending", "To Call Back"), ("done", "Called Back")],
+        readonly=True,
+        index="btree_not_null",
+    )
+    callback_id = fields.Many2one(
+        "crm.callcenter.callback",
+        "Call-back",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+    )
+    callback_activity_id = fields.Many2one(
+        related="callback_id.activity_id", string="Call-back Activity"
+    )
+    called_back_at = fields.Datetime(readonly=True)
+    callback_call_id = fields.Many2one(
+        "crm.callcenter.call", "Call-back Call", readonly=True, ondelete="set null"
+    )
+    disposition_id = fields.Many2one(
+        "crm.callcenter.disposition", readonly=True, ondelete="restrict"
+    )
+    note = fields.Text("Call Notes", readonly=True)
+    logged_at = fields.Datetime(readonly=True)
+    logged_by_id = fields.Many2one("res.users", readonly=True)
 
     _external_call_id_unique = models.Constraint(
         "UNIQUE(provider_id, external_call_id)",
@@ -125,16 +185,135 @@ class CrmCallcenterCall(models.Model):
         from_number = normalize_number(event.from_number, country, prefix)
         to_number = normalize_number(event.to_number, country, prefix)
         call = self._lock_or_create(provider, event, from_number, to_number)
+        before = call._fold_snapshot()
         vals = self._prepare_fold_vals(
             call, provider, event, from_number, to_number, fallback_time
         )
         if vals:
             call.write(vals)
-        if not call.partner_id and not call.lead_id:
-            match_vals = call._match_counterpart()
-            if match_vals:
-                call.write(match_vals)
+        if call.customer_number != before["customer_number"]:
+            # First time we know the customer's number: match it once, not
+            # on every later event of the call.
+            call.write(call._prepare_line_vals(provider))
+            if not call.partner_id and not call.lead_id:
+                match_vals = call._match_counterpart()
+                if match_vals:
+                    call.write(match_vals)
+            if (
+                provider.create_lead_unknown
+                and call.direction == "inbound"
+                and not call.partner_id
+                and not call.lead_id
+            ):
+                call.write({"lead_id": call._create_lead_for_caller(provider).id})
+        call._after_fold(provider, before)
         return call
+
+    def _fold_snapshot(self):
+        self.ensure_one()
+        return {
+            "state": self.state,
+            "answered": self._is_answered(),
+            "user": self.user_id,
+            "customer_number": self.customer_number,
+            "lead": self.lead_id,
+            "partner": self.partner_id,
+        }
+
+    def _is_answered(self):
+        self.ensure_one()
+        return self.state == "answered" or self.outcome == "answered"
+
+    def _after_fold(self, provider, before):
+        """What a call's change means for agents and customers."""
+        self.ensure_one()
+        user, old_user = self.user_id, before["user"]
+        answered = self._is_answered()
+        if answered and self.customer_number and not before["answered"]:
+            self.env["crm.callcenter.callback"].sudo()._close_for_call(self)
+        # Presence follows the agent's calls.
+        if (
+            self.state == "answered"
+            and user
+            and (before["state"] != "answered" or user != old_user)
+        ):
+            user._callcenter_call_started()
+        if old_user and old_user != user and before["state"] == "answered":
+            old_user._callcenter_call_ended(provider.wrapup_seconds)
+        if self.state == "ended" and before["state"] != "ended":
+            if user and self.outcome == "answered":
+                user._callcenter_call_ended(provider.wrapup_seconds)
+            if self.is_missed and self.customer_number:
+                self.env["crm.callcenter.callback"].sudo()._register_missed_call(
+                    self, provider
+                )
+        # Screen pop: only when something the agent sees has changed.
+        changed = (
+            self.state != before["state"]
+            or user != old_user
+            or self.lead_id != before["lead"]
+            or self.partner_id != before["partner"]
+        )
+        if changed:
+            if user:
+                self._notify_agent(user)
+            if old_user and old_user != user:
+                self._notify_agent(old_user, closed=True)
+
+    def _prepare_line_vals(self, provider):
+        """Line (DID) and sales team of a new call."""
+        number = self.did or (self.to_number if self.direction == "inbound" else "")
+        did = self.env["crm.callcenter.did"]
+        if number:
+            normalized = normalize_number(
+                number, provider.default_country_id.code, provider.dialout_prefix
+            )
+            did = did.sudo().search(
+                [
+                    ("provider_id", "=", provider.id),
+                    ("number", "in", list({number, normalized})),
+                ],
+                limit=1,
+            )
+        team = did.team_id or provider.team_id or self.user_id.sale_team_id
+        return {"did_id": did.id, "team_id": team.id}
+
+    def _prepare_lead_vals(self, provider):
+        """Values of a lead for this call's unknown customer."""
+        self.ensure_one()
+        did = self.did_id
+        team = self.team_id or provider.team_id
+        return {
+            "name": self.env._("Call from %(number)s", number=self.customer_number),
+            "phone": self.customer_number,
+            "team_id": team.id,
+            "company_id": self.company_id.id,
+            # Nobody owns a caller yet: the agent who takes it, or the
+            # missed-call round-robin, does.
+            "user_id": False,
+            "source_id": (did.source_id or provider.source_id).id,
+            "medium_id": did.medium_id.id,
+            "campaign_id": did.campaign_id.id,
+            "type": "lead" if self._company_uses_leads() else "opportunity",
+        }
+
+    @api.model
+    def _company_uses_leads(self):
+        # The "Leads" setting implies crm.group_use_lead on internal users.
+        employee = self.env.ref("base.group_user").sudo()
+        return self.env.ref("crm.group_use_lead") in employee.all_implied_ids
+
+    def _create_lead_for_caller(self, provider):
+        """Lead of an unknown caller, created without the agent (webhook side)."""
+        self.ensure_one()
+        # The webhook runs as the public user: the lead is created as
+        # superuser with every default given explicitly.
+        return (
+            self.env["crm.lead"]
+            .sudo()
+            .with_company(self.company_id)
+            .create(self._prepare_lead_vals(provider))
+        )
 
     @api.model
     def _lock_or_create(self, provider, event, from_number, to_number):
@@ -227,6 +406,13 @@ class CrmCallcenterCall(models.Model):
             vals["from_number"] = from_number
         if to_number and not call.to_number:
             vals["to_number"] = to_number
+        customer_number = (
+            call.from_number or from_number
+            if call.direction == "inbound"
+            else call.to_number or to_number
+        )
+        if customer_number and not call.customer_number:
+            vals["customer_number"] = customer_number
 
         if event.agent_extension and (event.state == "answered" or not call.extension):
             # The agent who answers owns the call; ringing only fills a gap.
@@ -254,6 +440,10 @@ class CrmCallcenterCall(models.Model):
         merged = {**current, **vals}
         if merged["state"] == "ended":
             vals.update(self._derive_end_vals(call.direction, merged))
+        if merged["answered_at"] and merged["started_at"]:
+            vals["answer_seconds"] = max(
+                int((merged["answered_at"] - merged["started_at"]).total_seconds()), 0
+            )
         return {
             key: value
             for key, value in vals.items()
@@ -270,6 +460,11 @@ class CrmCallcenterCall(models.Model):
             vals["outcome"] = "answered"
         else:
             vals["outcome"] = "missed" if direction == "inbound" else "no_answer"
+        vals["is_missed"] = direction == "inbound" and vals["outcome"] != "answered"
+        vals["is_abandoned"] = vals["is_missed"] and vals["outcome"] in (
+            "missed",
+            "cancelled",
+        )
         if not merged["timing_reported"]:
             started, answered, ended = (
                 merged["started_at"],
@@ -352,6 +547,249 @@ class CrmCallcenterCall(models.Model):
         # Open leads first; won, then lost/archived ones after them.
         leads = leads.sorted(lambda lead: (not lead.active, lead.won_status == "won"))
         return leads, partners
+
+    # ------------------------------------------------------------------
+    # Screen pop
+    # ------------------------------------------------------------------
+
+    def _bus_payload(self, user, closed=False):
+        """What the agent's browser needs: ids and display strings only."""
+        self.ensure_one()
+        call = self.sudo()
+        candidates = [
+            {"model": record._name, "id": record.id, "name": record.display_name}
+            for record in (
+                call.lead_id,
+                call.partner_id,
+                *call.candidate_lead_ids,
+                *call.candidate_partner_ids,
+            )
+            if record
+        ]
+
+        def ref(record):
+            return {"id": record.id, "name": record.display_name} if record else False
+
+        return {
+            "call_id": call.id,
+            "state": call.state,
+            "direction": call.direction,
+            "number": call.customer_number or call._counterpart_number() or "",
+            "name": call.lead_id.display_name or call.partner_id.display_name or "",
+            "outcome": call.outcome or False,
+            "closed": closed,
+            "lead": ref(call.lead_id),
+            "partner": ref(call.partner_id),
+            "candidates": candidates,
+            "started_at": fields.Datetime.to_string(call.started_at) or False,
+            "answered_at": fields.Datetime.to_string(call.answered_at) or False,
+            "auto_open": user.callcenter_auto_open,
+            "provider": call.provider_id.name,
+            "did_name": call.did_id.name or "",
+        }
+
+    def _notify_agent(self, user, closed=False):
+        self.ensure_one()
+        user._bus_send("crm_callcenter/call", self._bus_payload(user, closed=closed))
+
+    @api.model
+    def get_agent_state(self):
+        """The current user's presence and live calls (systray after a reload)."""
+        user = self.env.user
+        calls = self.env["crm.callcenter.call"]
+        if user.has_group("crm_callcenter.crm_callcenter_group_agent"):
+            # Calls without an end event for hours are stale, not live.
+            since = fields.Datetime.now() - timedelta(hours=LIVE_CALL_HOURS)
+            calls = self.search(
+                [
+                    ("user_id", "=", user.id),
+                    ("state", "in", ("ringing", "answered")),
+                    ("started_at", ">=", since),
+                ],
+                order="started_at desc",
+                limit=10,
+            )
+        presence = dict(
+            self.env["res.users"]
+            ._fields["callcenter_presence"]
+            ._description_selection(self.env)
+        )
+        return {
+            **user._callcenter_presence_dict(),
+            "presence_options": list(presence.items()),
+            "auto_open": user.callcenter_auto_open,
+            "calls": [call._bus_payload(user) for call in calls],
+        }
+
+    # ------------------------------------------------------------------
+    # Agent actions (call card, call form)
+    # ------------------------------------------------------------------
+
+    def _check_agent_action(self):
+        """The agent of the call, or a manager, may act on it."""
+        self.ensure_one()
+        self.check_access("read")
+        if self.user_id != self.env.user and not self.env.user.has_group(
+            "crm_callcenter.crm_callcenter_group_manager"
+        ):
+            raise AccessError(self.env._("This call is another agent's."))
+
+    @api.model
+    def _record_action(self, record):
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": record._name,
+            "res_id": record.id,
+            "views": [[False, "form"]],
+            "target": "current",
+        }
+
+    def action_open_record(self):
+        self.ensure_one()
+        self.check_access("read")
+        record = self.lead_id or self.partner_id
+        if not record:
+            raise UserError(
+                self.env._("No lead or contact matches this call yet: create a lead.")
+            )
+        return self._record_action(record)
+
+    def action_choose_record(self, model, res_id):
+        """The agent picks which of the matching records the call is about."""
+        self._check_agent_action()
+        call = self.sudo()
+        if model == "crm.lead":
+            options = call.lead_id | call.candidate_lead_ids
+        elif model == "res.partner":
+            options = call.partner_id | call.candidate_partner_ids
+        else:
+            raise UserError(
+                self.env._("A call can only be linked to a lead or a contact.")
+            )
+        record = options.filtered(lambda r: r.id == res_id)
+        if not record:
+            raise UserError(self.env._("This record does not match the call's number."))
+        before = call._fold_snapshot()
+        if model == "crm.lead":
+            vals = {"lead_id": record.id}
+            if record.partner_id:
+                vals["partner_id"] = record.partner_id.id
+        else:
+            vals = {"partner_id": record.id}
+            if call.lead_id and call.lead_id.partner_id != record:
+                vals["lead_id"] = False
+        all_leads = call.lead_id | call.candidate_lead_ids
+        all_partners = call.partner_id | call.candidate_partner_ids
+        call.write(vals)
+        call.write(
+            {
+                "candidate_lead_ids": [(6, 0, (all_leads - call.lead_id).ids)],
+                "candidate_partner_ids": [(6, 0, (all_partners - call.partner_id).ids)],
+            }
+        )
+        call._after_fold(call.provider_id, before)
+        return self._record_action(record.with_env(self.env))
+
+    def action_create_lead(self):
+        """New lead form for the unknown caller; saving it links the call."""
+        self._check_agent_action()
+        call = self.sudo()
+        if call.lead_id:
+            return self._record_action(call.lead_id.with_env(self.env))
+        vals = call._prepare_lead_vals(call.provider_id)
+        vals["user_id"] = self.env.user.id
+        if call.partner_id:
+            vals["partner_id"] = call.partner_id.id
+        context = {
+            f"default_{key}": value
+            for key, value in vals.items()
+            if value and key != "company_id"
+        }
+        context["crm_callcenter_call_id"] = call.id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New Lead"),
+            "res_model": "crm.lead",
+            "views": [[False, "form"]],
+            "target": "current",
+            "context": context,
+        }
+
+    def _link_lead(self, lead):
+        """Link the call to a lead the agent created from its card."""
+        self.ensure_one()
+        call = self.sudo()
+        if call.lead_id:
+            return
+        before = call._fold_snapshot()
+        vals = {"lead_id": lead.id}
+        if lead.partner_id and not call.partner_id:
+            vals["partner_id"] = lead.partner_id.id
+        call.write(vals)
+        if call.callback_id and not call.callback_id.lead_id:
+            call.callback_id.write({"lead_id": lead.id})
+        call._after_fold(call.provider_id, before)
+
+    def action_log_call(self):
+        self._check_agent_action()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Log Call"),
+            "res_model": "crm.callcenter.call.log",
+            "views": [[False, "form"]],
+            "target": "new",
+            "context": {"default_call_id": self.id},
+        }
+
+    def _log(self, disposition, note):
+        """Store the agent's disposition and notes, and post them on the chatter."""
+        self._check_agent_action()
+        call = self.sudo()
+        call.write(
+            {
+                "disposition_id": disposition.id,
+                "note": note or False,
+                "logged_at": fields.Datetime.now(),
+                "logged_by_id": self.env.user.id,
+            }
+        )
+        record = call.lead_id or call.partner_id
+        if record:
+            # The agent may only read the customer: post as superuser, with
+            # the agent as author.
+            record.sudo().message_post(
+                body=call._log_message_body(disposition, note),
+                author_id=self.env.user.partner_id.id,
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+        if self.env.user == call.user_id:
+            self.env.user.sudo()._callcenter_end_wrapup()
+        return True
+
+    def _log_message_body(self, disposition, note):
+        self.ensure_one()
+        direction = dict(self._fields["direction"]._description_selection(self.env))
+        outcome = dict(self._fields["outcome"]._description_selection(self.env))
+        minutes, seconds = divmod(self.billsec or 0, 60)
+        summary = self.env._(
+            "%(direction)s call %(number)s: %(outcome)s, talk time %(talk)s",
+            direction=direction.get(self.direction, ""),
+            number=self.customer_number or "",
+            outcome=outcome.get(self.outcome, "") or self.env._("in progress"),
+            talk=f"{minutes}:{seconds:02d}",
+        )
+        parts = [
+            Markup('<a href="#" data-oe-model="%s" data-oe-id="%s">%s</a>')
+            % (self._name, self.id, summary)
+        ]
+        if disposition:
+            parts.append(
+                Markup("<b>%s</b> %s") % (self.env._("Disposition:"), disposition.name)
+            )
+        if note:
+            parts.append(plaintext2html(note))
+        return Markup("<br/>").join(parts)
 
     @api.model
     def _action_for_domain(self, domain):

@@ -47,6 +47,30 @@ class CrmCallcenterProvider(models.Model):
         string="Sales Team",
         help="Team of the leads created for calls of this provider.",
     )
+    source_id = fields.Many2one(
+        "utm.source",
+        string="Lead Source",
+        help="Source of the leads created for calls of this provider "
+        "(a line's own source wins).",
+    )
+    did_ids = fields.One2many("crm.callcenter.did", "provider_id", string="Lines")
+    create_lead_unknown = fields.Boolean(
+        "Create Leads for Unknown Callers",
+        help="When a number nobody knows calls, create the lead as soon as it "
+        "rings, with the line's team and source, instead of waiting for the "
+        "agent to click Create lead.",
+    )
+    wrapup_seconds = fields.Integer(
+        "Wrap-up Time (s)",
+        default=30,
+        help="After a call, the agent stays in wrap-up this long (or until the "
+        "call is logged) before being available again.",
+    )
+    callback_rr_index = fields.Integer(
+        readonly=True,
+        copy=False,
+        help="Technical: round-robin position for missed-call callbacks.",
+    )
     webhook_token = fields.Char(
         copy=False,
         readonly=True,
@@ -84,6 +108,9 @@ class CrmCallcenterProvider(models.Model):
         help="Requests refused for a bad or missing signature.",
     )
 
+    _wrapup_seconds_positive = models.Constraint(
+        "CHECK(wrapup_seconds >= 0)", "The wrap-up time cannot be negative."
+    )
     _webhook_token_unique = models.Constraint(
         "UNIQUE(webhook_token)", "The webhook token must be unique."
     )
@@ -176,3 +203,22 @@ class CrmCallcenterProvider(models.Model):
                 self.id,
             )
         )
+
+    def _next_callback_user(self, users):
+        """Round-robin among ``users``: each missed call goes to the next one."""
+        self.ensure_one()
+        if not users:
+            return users
+        # UPDATE .. RETURNING: concurrent missed calls each get their own turn.
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crm_callcenter_provider"
+                " SET callback_rr_index = COALESCE(callback_rr_index, 0) + 1"
+                " WHERE id = %s RETURNING callback_rr_index",
+                self.id,
+            )
+        )
+        position = self.env.cr.fetchone()[0]
+        self.invalidate_recordset(["callback_rr_index"])
+        ordered = users.sorted("id")
+        return ordered[(position - 1) % len(ordered)]

@@ -1,7 +1,19 @@
-from odoo import models
+from odoo import api, models
 
 
 class CrmLead(models.Model):
     _name = "crm.lead"
     _inherit = ["crm.lead", "crm.callcenter.call.mixin"]
     _callcenter_call_field = "lead_id"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        leads = super().create(vals_list)
+        call_id = self.env.context.get("crm_callcenter_call_id")
+        if call_id and len(leads) == 1:
+            # Saved from a call card's "Create lead": the call belongs to it.
+            call = self.env["crm.callcenter.call"].browse(call_id).exists()
+            if call:
+                call._check_agent_action()
+                call._link_lead(leads)
+        return leads

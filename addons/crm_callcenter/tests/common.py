@@ -5,6 +5,7 @@ import json
 import time
 from datetime import datetime, timedelta, timezone
 
+from odoo.addons.bus.models.bus import channel_with_db, json_dump
 from odoo.tests import new_test_user
 from odoo.tests.common import TransactionCase
 
@@ -155,3 +156,15 @@ class CallcenterCase(TransactionCase):
         for fname, value in expected.items():
             self.assertEqual(calls[fname], value, f"call.{fname}")
         return calls
+
+    def bus_payloads(self, user, notification_type="crm_callcenter/call"):
+        """Notifications the web client of ``user`` receives, oldest first."""
+        self.env.cr.precommit.run()
+        channel = json_dump(channel_with_db(self.env.cr.dbname, user.partner_id))
+        messages = self.env["bus.bus"].sudo().search([("channel", "=", channel)])
+        payloads = []
+        for message in messages.sorted("id"):
+            content = json.loads(message.message)
+            if content["type"] == notification_type:
+                payloads.append(content["payload"])
+        return payloads

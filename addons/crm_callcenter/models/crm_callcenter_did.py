@@ -1,0 +1,61 @@
+from odoo import api, fields, models
+
+from ..tools.phone import normalize_number
+
+
+class CrmCallcenterDid(models.Model):
+    """A number customers call (DID), and where its calls belong in the CRM."""
+
+    _name = "crm.callcenter.did"
+    _description = "Call Center Line (DID)"
+    _order = "provider_id, number"
+
+    name = fields.Char(
+        required=True, help="E.g. 'Hotline Hanoi' or 'Ad campaign line'."
+    )
+    number = fields.Char(
+        required=True,
+        help="The number as customers dial it; stored in international format.",
+    )
+    provider_id = fields.Many2one(
+        "crm.callcenter.provider", required=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(related="provider_id.company_id", store=True)
+    active = fields.Boolean(default=True)
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Team",
+        help="Team of the calls and leads of this line (else the provider's).",
+    )
+    source_id = fields.Many2one("utm.source")
+    medium_id = fields.Many2one("utm.medium")
+    campaign_id = fields.Many2one("utm.campaign")
+
+    _number_unique = models.Constraint(
+        "UNIQUE(provider_id, number)", "This line is already configured."
+    )
+
+    @api.model
+    def _normalize_vals(self, vals):
+        if vals.get("number"):
+            provider = self.env["crm.callcenter.provider"].browse(
+                vals.get("provider_id") or self.provider_id.id
+            )
+            # Same normalization as the numbers of the calls, so they compare.
+            vals["number"] = normalize_number(
+                vals["number"],
+                provider.default_country_id.code,
+                provider.dialout_prefix,
+            )
+        return vals
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._normalize_vals(dict(vals)) for vals in vals_list])
+
+    def write(self, vals):
+        if vals.get("number"):
+            for did in self:
+                super(CrmCallcenterDid, did).write(did._normalize_vals(dict(vals)))
+            return True
+        return super().write(vals)

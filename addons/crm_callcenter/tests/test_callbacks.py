@@ -1,0 +1,180 @@
+from datetime import timedelta
+
+from psycopg2 import IntegrityError
+
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import BASE_TIME, CallcenterCase
+
+
+@tagged("post_install", "-at_install")
+class TestMissedCallCallbacks(CallcenterCase):
+    """Seed 000: every missed caller is called back, once, by someone."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.salesperson = cls.agent_b
+        cls.partner.user_id = cls.salesperson
+        cls.team = cls.env["crm.team"].create(
+            {"name": "Hotline", "member_ids": [(6, 0, (cls.agent | cls.agent_b).ids)]}
+        )
+        cls.provider.team_id = cls.team
+        cls.call_type = cls.env.ref("mail.mail_activity_data_call")
+
+    def miss(self, call_id, number="0903555111", start=BASE_TIME, **data):
+        """An inbound call that rang and ended without an agent answering."""
+        self.feed(
+            [
+                self.center.event(
+                    "call.ringing", call_id, at=start, from_=number, agent="101"
+                ),
+                self.center.event(
+                    "call.ended",
+                    call_id,
+                    at=start + timedelta(seconds=30),
+                    from_=number,
+                    **data,
+                ),
+            ]
+        )
+        return self.get_call(call_id)
+
+    def call_back(self, call_id, number="0903555111", answered=True):
+        events = [
+            self.center.event(
+                "call.ringing",
+                call_id,
+                direction="outbound",
+                from_="101",
+                to=number,
+                agent="101",
+                at=BASE_TIME + timedelta(hours=1),
+            )
+        ]
+        if answered:
+            events.append(
+                self.center.event(
+                    "call.answered",
+                    call_id,
+                    direction="outbound",
+                    from_="101",
+                    to=number,
+                    agent="101",
+                    at=BASE_TIME + timedelta(hours=1, seconds=10),
+                )
+            )
+        events.append(
+            self.center.event(
+                "call.ended",
+                call_id,
+                direction="outbound",
+                from_="101",
+                to=number,
+                at=BASE_TIME + timedelta(hours=1, minutes=2),
+            )
+        )
+        self.feed(events)
+        return self.get_call(call_id)
+
+    def call_activities(self, record):
+        return self.env["mail.activity"].search(
+            [
+                ("res_model", "=", record._name),
+                ("res_id", "=", record.id),
+                ("activity_type_id", "=", self.call_type.id),
+            ]
+        )
+
+    def test_missed_call_schedules_one_call_activity_for_the_salesperson(self):
+        call = self.miss("cb-1")
+        self.assertTrue(call.is_missed)
+        self.assertEqual(call.callback_state, "pending")
+        activity = self.call_activities(self.partner)
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(activity.user_id, self.salesperson)
+        self.assertEqual(activity.summary, "Call back +84903555111")
+        self.assertEqual(call.callback_activity_id, activity)
+
+    def test_ivr_answered_call_without_agent_is_missed(self):
+        # The IVR picked up and the caller hung up there: the provider reports
+        # the call as missed even though a machine answered it.
+        call = self.miss("cb-ivr", outcome="missed", duration=45)
+        self.assertEqual(call.outcome, "missed")
+        self.assertTrue(call.is_missed)
+        self.assertEqual(len(self.call_activities(self.partner)), 1)
+
+    def test_further_missed_calls_add_to_the_same_activity(self):
+        first = self.miss("cb-2a")
+        second = self.miss(
+            "cb-2b", number="+84 903 555 111", start=BASE_TIME.replace(hour=11)
+        )
+        activity = self.call_activities(self.partner)
+        self.assertEqual(len(activity), 1)
+        self.assertEqual(first.callback_id, second.callback_id)
+        self.assertEqual(first.callback_id.missed_count, 2)
+        self.assertIn("2 missed calls", activity.summary)
+        self.assertEqual(activity.note.count("Missed call at"), 2)
+
+    def test_unknown_numbers_become_leads_shared_round_robin(self):
+        first = self.miss("cb-3a", number="0912000001")
+        second = self.miss("cb-3b", number="0912000002")
+        third = self.miss("cb-3c", number="0912000003")
+        for call in (first, second, third):
+            self.assertTrue(call.lead_id, "a lead is created for an unknown number")
+            self.assertEqual(call.lead_id.phone, call.customer_number)
+            self.assertEqual(call.lead_id.team_id, self.team)
+            activity = self.call_activities(call.lead_id)
+            self.assertEqual(len(activity), 1)
+            self.assertEqual(activity.user_id, call.lead_id.user_id)
+        owners = [call.lead_id.user_id for call in (first, second, third)]
+        self.assertEqual(set(owners[:2]), {self.agent, self.agent_b})
+        self.assertEqual(owners[2], owners[0])
+
+    def test_answered_call_back_marks_the_activity_done(self):
+        missed = self.miss("cb-4")
+        self.miss("cb-4b")
+        activity = self.call_activities(self.partner)
+        back = self.call_back("cb-4-back")
+        self.assertFalse(activity.active, "the activity is done")
+        self.assertEqual(missed.callback_id.state, "done")
+        self.assertEqual(missed.callback_id.done_call_id, back)
+        self.assertEqual(missed.callback_state, "done")
+        self.assertEqual(missed.callback_call_id, back)
+        self.assertEqual(self.get_call("cb-4b").callback_state, "done")
+        # The next missed call opens a new call-back.
+        again = self.miss("cb-4c", start=BASE_TIME + timedelta(days=1))
+        self.assertNotEqual(again.callback_id, missed.callback_id)
+        self.assertEqual(again.callback_id.state, "open")
+
+    def test_unanswered_call_back_keeps_it_open(self):
+        missed = self.miss("cb-5")
+        self.call_back("cb-5-back", answered=False)
+        self.assertEqual(missed.callback_id.state, "open")
+        self.assertTrue(self.call_activities(self.partner).active)
+
+    def test_activity_done_by_hand_closes_the_call_back(self):
+        missed = self.miss("cb-6")
+        activity = self.call_activities(self.partner)
+        activity.with_user(self.salesperson).action_feedback(
+            feedback="Reached by e-mail"
+        )
+        self.assertEqual(missed.callback_id.state, "done")
+        self.assertEqual(missed.callback_state, "done")
+
+    def test_answered_inbound_call_needs_no_call_back(self):
+        self.feed(self.center.answered_call("cb-7"))
+        self.assertFalse(self.get_call("cb-7").callback_state)
+        self.assertFalse(self.call_activities(self.partner))
+
+    def test_one_open_call_back_per_number_in_the_database(self):
+        self.miss("cb-8")
+        with (
+            mute_logger("odoo.sql_db"),
+            self.assertRaises(IntegrityError),
+            self.env.cr.savepoint(),
+        ):
+            self.env["crm.callcenter.callback"].create(
+                {"company_id": self.env.company.id, "number": "+84903555111"}
+            )

@@ -1,0 +1,1 @@
+from . import crm_callcenter_call_log
