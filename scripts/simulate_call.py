@@ -5,6 +5,7 @@ Example (the demo provider's URL is printed by scripts/run.sh)::
 
     python3 scripts/simulate_call.py --url http://127.0.0.1:8069/callcenter/webhook/T
     python3 scripts/simulate_call.py --url ... --scenario missed --from "0987 654 321"
+    python3 scripts/simulate_call.py --url ... --scenario callback --from "0987 654 321"
 
 Each request is signed like a real contact center signs it (Standard
 Webhooks), so what works here works from a real center.
@@ -15,6 +16,7 @@ import base64
 import hashlib
 import hmac
 import json
+import random
 import sys
 import time
 import uuid
@@ -33,9 +35,25 @@ def sign(secret, msg_id, timestamp, body):
     return "v1," + base64.b64encode(digest.digest()).decode()
 
 
+SCENARIOS = {
+    "answered": "an agent answers after 8 s, talks 60 s",
+    "missed": "the caller hangs up while it rings",
+    "ivr-missed": "the IVR answers, the caller hangs up before reaching an agent",
+    "unknown": "answered call from a number nobody knows (random unless --from)",
+    "duplicate": "answered call, every event delivered twice",
+    "out-of-order": "answered call, events delivered end first",
+    "callback": "the agent calls the number back and the customer answers",
+}
+
+
 def scenario_events(scenario, call_id, number, agent, did):
+    """The generic events of one scenario, in the order they are sent."""
     start = datetime.now(timezone.utc).replace(microsecond=0)
-    data = {"call_id": call_id, "direction": "inbound", "from": number, "to": did}
+    direction = "outbound" if scenario == "callback" else "inbound"
+    if direction == "inbound":
+        data = {"call_id": call_id, "direction": direction, "from": number, "to": did}
+    else:
+        data = {"call_id": call_id, "direction": direction, "from": agent, "to": number}
     ringing = {"type": "call.ringing", "at": start, "data": {**data, "agent": agent}}
     if scenario == "missed":
         return [
@@ -46,7 +64,24 @@ def scenario_events(scenario, call_id, number, agent, did):
                 "data": {**data, "hangup_cause": "ORIGINATOR_CANCEL"},
             },
         ]
-    return [
+    if scenario == "ivr-missed":
+        # The PBX's IVR picked up (the call has a talk time for the carrier)
+        # but no agent did: the provider reports it missed.
+        return [
+            {"type": "call.ringing", "at": start, "data": {**data, "queue": "ivr"}},
+            {
+                "type": "call.ended",
+                "at": start + timedelta(seconds=40),
+                "data": {
+                    **data,
+                    "queue": "ivr",
+                    "outcome": "missed",
+                    "duration": 40,
+                    "hangup_cause": "NORMAL_CLEARING",
+                },
+            },
+        ]
+    events = [
         ringing,
         {
             "type": "call.answered",
@@ -59,17 +94,27 @@ def scenario_events(scenario, call_id, number, agent, did):
             "data": {**data, "agent": agent, "hangup_cause": "NORMAL_CLEARING"},
         },
     ]
+    if scenario == "duplicate":
+        return [event for event in events for _copy in (1, 2)]
+    if scenario == "out-of-order":
+        return list(reversed(events))
+    return events
 
 
 def post(url, secret, event, timeout):
-    body = json.dumps(
-        {
-            "type": event["type"],
-            "timestamp": event["at"].isoformat(),
-            "data": event["data"],
-        }
-    ).encode()
-    msg_id = f"msg_{uuid.uuid4().hex}"
+    body = (
+        event.get("body")
+        or json.dumps(
+            {
+                "type": event["type"],
+                "timestamp": event["at"].isoformat(),
+                "data": event["data"],
+            }
+        ).encode()
+    )
+    # A redelivery keeps the message id of the first delivery.
+    msg_id = event.setdefault("msg_id", f"msg_{uuid.uuid4().hex}")
+    event["body"] = body
     timestamp = str(int(time.time()))
     headers = {
         "Content-Type": "application/json",
@@ -87,10 +132,16 @@ def main(argv=None):
         "--secret", default=DEMO_SECRET, help="whsec_... signing secret"
     )
     parser.add_argument(
-        "--scenario", choices=["answered", "missed"], default="answered"
+        "--scenario",
+        choices=list(SCENARIOS),
+        default="answered",
+        help="; ".join(f"{name}: {text}" for name, text in SCENARIOS.items()),
     )
     parser.add_argument(
-        "--from", dest="number", default="0901234567", help="caller number"
+        "--from",
+        dest="number",
+        default=None,
+        help="customer number (default 0901234567, the demo customer)",
     )
     parser.add_argument("--agent", default="101", help="agent extension")
     parser.add_argument("--did", default="+842838123456", help="number that was called")
@@ -102,6 +153,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     call_id = args.call_id or f"sim-{uuid.uuid4().hex[:12]}"
+    if args.number is None:
+        args.number = (
+            f"09{random.randrange(10**8):08d}"
+            if args.scenario == "unknown"
+            else "0901234567"
+        )
     events = scenario_events(args.scenario, call_id, args.number, args.agent, args.did)
     for index, event in enumerate(events):
         if index:

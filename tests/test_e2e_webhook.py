@@ -103,3 +103,94 @@ def test_concurrent_out_of_order_and_duplicate_deliveries(odoo_server, env):
         assert (call.duration, call.billsec) == (65, 60), call.external_call_id
         assert len(call.event_ids) == 3
         assert set(call.event_ids.mapped("state")) == {"done"}
+
+
+def _simulate(url, *args):
+    return subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "simulate_call.py"), "--url", url,
+         "--delay", "0", *args],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_simulator_scenarios_reach_the_expected_call(odoo_server, env):
+    """Each documented scenario ends as the docs say, over real HTTP."""
+    provider = _demo_provider(env)
+    url = f"{odoo_server}/callcenter/webhook/{provider.webhook_token}"
+    run = uuid.uuid4().hex[:6]
+    number = f"0913{random.Random(run).randrange(10**6):06d}"
+    expected = {
+        "duplicate": ("ended", "answered", False),
+        "out-of-order": ("ended", "answered", False),
+        "unknown": ("ended", "answered", False),
+        # Last: an answered call of the number would settle its call-back.
+        "ivr-missed": ("ended", "missed", True),
+    }
+    for scenario in expected:
+        result = _simulate(url, "--scenario", scenario, "--call-id",
+                           f"e2e-{scenario}-{run}", "--from", number)  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+    env.cr.rollback()
+    for scenario, (state, outcome, missed) in expected.items():
+        (call,) = _fetch_calls(env, provider, [f"e2e-{scenario}-{run}"])
+        assert (call.state, call.outcome, call.is_missed) == (state, outcome, missed)
+    # The IVR-missed call of this unknown number opened a call-back on a new
+    # lead; the agent calling back closes it.
+    callback = env["crm.callcenter.callback"].search(
+        [("number", "=", "+84" + number[1:]), ("state", "=", "open")]
+    )
+    assert callback.lead_id.phone_sanitized == "+84" + number[1:]
+    assert callback.activity_id.active
+    result = _simulate(url, "--scenario", "callback", "--call-id",
+                       f"e2e-callback-{run}", "--from", number)  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    env.cr.rollback()
+    env.invalidate_all()
+    assert callback.state == "done"
+    assert not callback.activity_id.active
+
+
+def test_concurrent_missed_calls_of_one_number_share_one_call_back(odoo_server, env):
+    """Six missed calls of one number at once: one call-back, one activity."""
+    provider = _demo_provider(env)
+    url = f"{odoo_server}/callcenter/webhook/{provider.webhook_token}"
+    run = uuid.uuid4().hex[:6]
+    number = f"+84914{random.Random(run).randrange(10**6):06d}"
+    start = datetime.now(timezone.utc).replace(microsecond=0)
+    batch = []
+    for index in range(6):
+        data = {"call_id": f"e2e-miss-{run}-{index}", "direction": "inbound",
+                "from": number, "to": "+842838123456"}  # fmt: skip
+        body = json.dumps({
+            "type": "call.ended",
+            "timestamp": (start + timedelta(seconds=index)).isoformat(),
+            "data": {**data, "started_at": start.isoformat(), "outcome": "missed"},
+        }).encode()  # fmt: skip
+        batch.append((f"msg_miss_{run}_{index}", body))
+
+    def send(item):
+        msg_id, body = item
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": timestamp,
+            "webhook-signature": simulate_call.sign(
+                simulate_call.DEMO_SECRET, msg_id, timestamp, body
+            ),
+        }
+        return requests.post(url, data=body, headers=headers, timeout=60).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        assert list(pool.map(send, batch)) == [200] * len(batch)
+    env.cr.rollback()
+    env.invalidate_all()
+    callbacks = env["crm.callcenter.callback"].search([("number", "=", number)])
+    assert len(callbacks) == 1
+    assert callbacks.missed_count == 6
+    assert len(callbacks.call_ids) == 6
+    activities = env["mail.activity"].search(
+        [("res_model", "=", "crm.lead"), ("res_id", "=", callbacks.lead_id.id)]
+    )
+    assert len(activities) == 1
+    assert "6 missed calls" in activities.summary
