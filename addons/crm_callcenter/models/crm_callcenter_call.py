@@ -244,9 +244,7 @@ class CrmCallcenterCall(models.Model):
             if user and self.outcome == "answered":
                 user._callcenter_call_ended(provider.wrapup_seconds)
             if self.is_missed and self.customer_number:
-                self.env["crm.callcenter.callback"].sudo()._register_missed_call(
-                    self, provider
-                )
+                self._register_missed()
         # Screen pop: only when something the agent sees has changed.
         changed = (
             self.state != before["state"]
@@ -259,6 +257,12 @@ class CrmCallcenterCall(models.Model):
                 self._notify_agent(user)
             if old_user and old_user != user:
                 self._notify_agent(old_user, closed=True)
+
+    def _register_missed(self):
+        """Add missed calls to the call-back of their number."""
+        Callback = self.env["crm.callcenter.callback"].sudo()
+        for call in self.sudo():
+            Callback._register_missed_call(call, call.provider_id)
 
     def _prepare_line_vals(self, provider):
         """Line (DID) and sales team of a new call."""
