@@ -1,8 +1,10 @@
+import re
 from datetime import timedelta
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.addons.phone_validation.models.mail_thread_phone import PHONE_REGEX_PATTERN
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, plaintext2html
 
@@ -521,9 +523,9 @@ class CrmCallcenterCall(models.Model):
         """Leads and contacts with this E.164 number, best first.
 
         Open leads (most recently updated first) before lost or archived ones;
-        active people before companies, archived contacts last. Core's
-        ``phone_mobile_search`` is asked only when the sanitized match finds
-        nothing (numbers stored before phone_validation could sanitize them).
+        active people before companies, archived contacts last. Only when the
+        sanitized match finds nothing are the records without a sanitized
+        number compared the way core's ``phone_mobile_search`` does.
         """
         domain = [("company_id", "in", [company.id, False])]
         Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
@@ -539,18 +541,57 @@ class CrmCallcenterCall(models.Model):
         )
         if not leads and not partners:
             leads = Lead.search(
-                [("phone_mobile_search", "=", number), *domain],
+                [("id", "in", self._unsanitized_ids(Lead, number)), *domain],
                 order=order,
                 limit=limit,
             )
             partners = Partner.search(
-                [("phone_mobile_search", "=", number), *domain],
+                [("id", "in", self._unsanitized_ids(Partner, number)), *domain],
                 order="active desc, is_company, write_date desc, id desc",
                 limit=limit,
             )
         # Open leads first; won, then lost/archived ones after them.
         leads = leads.sorted(lambda lead: (not lead.active, lead.won_status == "won"))
         return leads, partners
+
+    @api.model
+    def _unsanitized_ids(self, model, number):
+        """Ids of ``model`` records whose raw number is ``number`` but that
+        have no sanitized number (stored before phone_validation could read
+        them, or in a format it could not).
+
+        Core's ``phone_mobile_search`` compares the same way (separators
+        removed, ``+`` or ``00`` prefix) but over every row of the table; the
+        exact ``phone_sanitized`` match already covered the other rows, and a
+        partial index keeps this to the few rows left.
+        """
+        digits = re.sub(r"\D", "", number)
+        fnames = [
+            fname
+            for fname in model._phone_get_number_fields()
+            if model._fields[fname].store
+        ]
+        if not digits or not fnames:
+            return []
+        candidates = ["+" + digits, "00" + digits]
+        matches = SQL(" OR ").join(
+            SQL(
+                "REGEXP_REPLACE(%s, %s, '', 'g') IN %s",
+                SQL.identifier(fname),
+                PHONE_REGEX_PATTERN,
+                tuple(candidates),
+            )
+            for fname in fnames
+        )
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE phone_sanitized IS NULL"
+                " AND phone IS NOT NULL AND (%s)",
+                SQL.identifier(model._table),
+                matches,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     # ------------------------------------------------------------------
     # Screen pop

@@ -8,3 +8,9 @@ class ResPartner(models.Model):
 
     # Core does not index it on partners; every incoming call looks it up.
     phone_sanitized = fields.Char(index="btree_not_null")
+
+    # The caller lookup's fallback reads only the rows without a sanitized
+    # number; this keeps that to an index scan of those few rows.
+    _callcenter_unsanitized_phone_idx = models.Index(
+        "(id) WHERE phone_sanitized IS NULL AND phone IS NOT NULL"
+    )
