@@ -21,13 +21,27 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+def _odoo_command():
+    """How to start Odoo so that its prefork server can respawn itself.
+
+    With ``--workers`` Odoo starts its websocket (gevent) process as
+    ``python sys.argv[0] gevent``, which fails when ``sys.argv[0]`` is
+    ``odoo/__main__.py`` (``python -m odoo``): use the ``odoo`` script that
+    installing Odoo provides, next to this interpreter.
+    """
+    script = Path(sys.executable).with_name("odoo")
+    if script.exists():
+        return [sys.executable, str(script)]
+    return [sys.executable, "-m", "odoo"]
+
+
 @pytest.fixture(scope="session")
 def odoo_server(tmp_path_factory):
     """Serve the test database with two workers, as in production."""
     port = _free_port()
     log = tmp_path_factory.mktemp("odoo") / "server.log"
     cmd = [
-        sys.executable, "-m", "odoo",
+        *_odoo_command(),
         "-c", odoo.tools.config["config"],
         "-d", get_db_name(),
         "--http-interface", "127.0.0.1",
