@@ -679,6 +679,13 @@ class CrmCallcenterCall(models.Model):
         ):
             raise AccessError(self.env._("This call is another agent's."))
 
+    def _can_agent_act(self):
+        try:
+            self._check_agent_action()
+        except AccessError:
+            return False
+        return True
+
     @api.model
     def _record_action(self, record):
         return {

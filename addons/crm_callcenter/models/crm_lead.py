@@ -18,7 +18,6 @@ class CrmLead(models.Model):
         if call_id and len(leads) == 1:
             # Saved from a call card's "Create lead": the call belongs to it.
             call = self.env["crm.callcenter.call"].browse(call_id).exists()
-            if call:
-                call._check_agent_action()
+            if call and call._can_agent_act():
                 call._link_lead(leads)
         return leads

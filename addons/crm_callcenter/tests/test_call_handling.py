@@ -127,6 +127,18 @@ class TestCallHandling(CallcenterCase):
         self.assertEqual(call.lead_id, lead)
         self.assertEqual(lead.user_id, self.agent)
 
+    def test_a_lead_saved_by_another_agent_is_not_linked(self):
+        call = self.ring_unknown("ch-2b")
+        context = call.with_user(self.agent).action_create_lead()["context"]
+        lead = (
+            self.env["crm.lead"]
+            .with_user(self.agent_b)
+            .with_context(**context)
+            .create({"name": "Not theirs"})
+        )
+        self.assertTrue(lead)
+        self.assertFalse(call.lead_id)
+
     def test_another_agent_cannot_act_on_the_call(self):
         call = self.ring_unknown("ch-3")
         with self.assertRaises(AccessError):
