@@ -134,7 +134,7 @@ class TestCallHandling(CallcenterCase):
             self.env["crm.lead"]
             .with_user(self.agent_b)
             .with_context(**context)
-            .create({"name": "Not theirs"})
+            .create({"name": "Not theirs", "user_id": self.agent_b.id})
         )
         self.assertTrue(lead)
         self.assertFalse(call.lead_id)
