@@ -23,7 +23,9 @@
         "views/res_partner_views.xml",
         "views/crm_lead_views.xml",
         "views/res_users_views.xml",
+        "views/res_config_settings_views.xml",
         "views/crm_callcenter_menus.xml",
+        "views/crm_callcenter_report_views.xml",
     ],
     "demo": ["demo/crm_callcenter_demo.xml"],
     "assets": {

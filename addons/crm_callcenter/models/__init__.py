@@ -1,6 +1,7 @@
 from . import (
     crm_callcenter_call,
     crm_callcenter_call_mixin,
+    crm_callcenter_call_report,
     crm_callcenter_callback,
     crm_callcenter_did,
     crm_callcenter_disposition,
@@ -9,6 +10,8 @@ from . import (
     crm_callcenter_provider,
     crm_lead,
     mail_activity,
+    res_company,
+    res_config_settings,
     res_partner,
     res_users,
 )

@@ -1,0 +1,296 @@
+from datetime import date, datetime, time, timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+from odoo.tools.misc import format_date
+
+# Dashboard grouping key -> read_group spec on crm.callcenter.call
+DASHBOARD_GROUPBYS = {
+    "agent": "user_id",
+    "team": "team_id",
+    "queue": "queue",
+    "day": "started_at:day",
+    "week": "started_at:week",
+}
+PENDING_LIMIT = 50
+
+
+class CrmCallcenterCall(models.Model):
+    _inherit = "crm.callcenter.call"
+
+    @api.model
+    def get_dashboard_data(
+        self, date_from, date_to, groupby="agent", pending_limit=None
+    ):
+        """Figures of the manager dashboard over calls started from ``date_from``
+        to ``date_to`` (inclusive ISO dates, in the user's time zone).
+
+        Returns ``{"totals": {kpis}, "groups": [{"key", "label", "domain",
+        **kpis}], "domain": [...], "service_level_seconds": [20],
+        "pending": {"count", "calls": [...]}}``. Rates are fractions (0..1) or
+        ``None`` without inbound calls; speeds and handle times are seconds.
+        The call list stays within the record rules and the user's allowed
+        companies, so the figures are those of the calls the user may read.
+        """
+        self._check_dashboard_access()
+        if groupby not in DASHBOARD_GROUPBYS:
+            raise UserError(
+                self.env._("Unknown grouping: %(groupby)s", groupby=groupby)
+            )
+        tz_name = self._dashboard_tz()
+        self = self.with_context(tz=tz_name)
+        start, stop = self._dashboard_bounds(date_from, date_to, tz_name)
+        domain = [
+            ("started_at", ">=", fields.Datetime.to_string(start)),
+            ("started_at", "<", fields.Datetime.to_string(stop)),
+        ]
+        spec = DASHBOARD_GROUPBYS[groupby]
+        totals = self._dashboard_rows(domain)[0][1]
+        groups = [
+            {
+                "key": self._dashboard_group_key(spec, value),
+                "label": self._dashboard_group_label(spec, value),
+                "domain": domain + self._dashboard_group_domain(spec, value, tz_name),
+                **kpis,
+            }
+            for value, kpis in self._dashboard_rows(domain, spec)
+        ]
+        if spec.startswith("started_at"):
+            groups.sort(key=lambda group: group["key"])
+        else:
+            groups.sort(key=lambda group: (-group["calls"], group["label"]))
+        companies = self.env.companies
+        return {
+            "date_from": fields.Date.to_string(fields.Date.to_date(date_from)),
+            "date_to": fields.Date.to_string(fields.Date.to_date(date_to)),
+            "groupby": groupby,
+            "domain": domain,
+            "service_level_seconds": sorted(
+                set(companies.mapped("callcenter_service_level_seconds"))
+            ),
+            "totals": totals,
+            "groups": groups,
+            "pending": self._dashboard_pending(pending_limit or PENDING_LIMIT),
+        }
+
+    # ------------------------------------------------------------------
+    # Dashboard helpers
+    # ------------------------------------------------------------------
+
+    def _check_dashboard_access(self):
+        if self.env.su or self.env.user.has_group(
+            "crm_callcenter.crm_callcenter_group_manager"
+        ):
+            return
+        raise AccessError(
+            self.env._("Only call center managers can see the call center dashboard.")
+        )
+
+    def _dashboard_tz(self):
+        tz_name = self.env.context.get("tz") or self.env.user.tz
+        return tz_name if tz_name in pytz.all_timezones_set else "UTC"
+
+    @api.model
+    def _dashboard_bounds(self, date_from, date_to, tz_name):
+        """UTC start (inclusive) and stop (exclusive) of a range of local days."""
+        date_from = fields.Date.to_date(date_from)
+        date_to = fields.Date.to_date(date_to)
+        if not date_from or not date_to:
+            raise UserError(self.env._("Choose the first and last day of the period."))
+        if date_from > date_to:
+            raise UserError(
+                self.env._(
+                    "The first day of the period must not be after its last day."
+                )
+            )
+        return (
+            self._local_day_to_utc(date_from, tz_name),
+            self._local_day_to_utc(date_to + timedelta(days=1), tz_name),
+        )
+
+    @api.model
+    def _local_day_to_utc(self, day, tz_name):
+        if isinstance(day, datetime):
+            day = day.date()
+        local = pytz.timezone(tz_name).localize(datetime.combine(day, time.min))
+        return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+    @api.model
+    def _dashboard_kpi_terms(self, query):
+        """(name, SQL aggregate) of the figures computed by the database."""
+
+        def column(fname):
+            return self._field_to_sql(self._table, fname, query)
+
+        # Each call is measured against the threshold of its own company.
+        company_alias = query.make_alias(self._table, "company_id")
+        query.add_join(
+            "JOIN",
+            company_alias,
+            "res_company",
+            SQL("%s = %s", column("company_id"), SQL.identifier(company_alias, "id")),
+        )
+        threshold = self.env["res.company"]._field_to_sql(
+            company_alias, "callcenter_service_level_seconds", query
+        )
+        inbound = SQL("%s = 'inbound'", column("direction"))
+        answered = SQL("%s = 'answered'", column("outcome"))
+        inbound_answered = SQL("%s AND %s", inbound, answered)
+        return [
+            ("calls", SQL("COUNT(*)")),
+            ("calls_in", SQL("COUNT(*) FILTER (WHERE %s)", inbound)),
+            (
+                "calls_out",
+                SQL("COUNT(*) FILTER (WHERE %s = 'outbound')", column("direction")),
+            ),
+            ("answered", SQL("COUNT(*) FILTER (WHERE %s)", answered)),
+            ("inbound_answered", SQL("COUNT(*) FILTER (WHERE %s)", inbound_answered)),
+            ("missed", SQL("COUNT(*) FILTER (WHERE %s)", column("is_missed"))),
+            ("abandoned", SQL("COUNT(*) FILTER (WHERE %s)", column("is_abandoned"))),
+            (
+                "within_service_level",
+                SQL(
+                    "COUNT(*) FILTER (WHERE %s AND %s <= %s)",
+                    inbound_answered,
+                    column("answer_seconds"),
+                    threshold,
+                ),
+            ),
+            (
+                "pending_callbacks",
+                SQL("COUNT(*) FILTER (WHERE %s = 'pending')", column("callback_state")),
+            ),
+            (
+                "avg_speed_of_answer",
+                SQL(
+                    "AVG(%s) FILTER (WHERE %s)",
+                    column("answer_seconds"),
+                    inbound_answered,
+                ),
+            ),
+            (
+                "avg_handle_time",
+                SQL("AVG(%s) FILTER (WHERE %s)", column("billsec"), answered),
+            ),
+        ]
+
+    @api.model
+    def _dashboard_rows(self, domain, groupby_spec=None):
+        """[(group value, kpis)] in one query; one row of totals without groupby."""
+        query = self._search(domain)
+        if query.is_empty():
+            return [] if groupby_spec else [(None, self._dashboard_kpis({}))]
+        terms = self._dashboard_kpi_terms(query)
+        select = [SQL("%s AS %s", term, SQL.identifier(name)) for name, term in terms]
+        if groupby_spec:
+            group_term = self._read_group_groupby(self._table, groupby_spec, query)
+            query.groupby = group_term
+            select.insert(0, SQL("%s AS __group", group_term))
+        rows = self.env.execute_query_dict(query.select(*select))
+        if not groupby_spec:
+            return [(None, self._dashboard_kpis(rows[0]))]
+        values = self._read_group_postprocess_groupby(
+            groupby_spec, [row["__group"] for row in rows]
+        )
+        return [
+            (value, self._dashboard_kpis(row))
+            for value, row in zip(values, rows, strict=True)
+        ]
+
+    @api.model
+    def _dashboard_kpis(self, row):
+        """Counts from the database, rates and averages derived from them."""
+        counts = (
+            "calls",
+            "calls_in",
+            "calls_out",
+            "answered",
+            "inbound_answered",
+            "missed",
+            "abandoned",
+            "within_service_level",
+            "pending_callbacks",
+        )
+        kpis = {name: row.get(name) or 0 for name in counts}
+        inbound = kpis["calls_in"]
+
+        def rate(count):
+            return count / inbound if inbound else None
+
+        def seconds(value):
+            return round(float(value), 1) if value is not None else None
+
+        kpis.update(
+            answer_rate=rate(kpis["inbound_answered"]),
+            abandonment_rate=rate(kpis["abandoned"]),
+            service_level=rate(kpis["within_service_level"]),
+            avg_speed_of_answer=seconds(row.get("avg_speed_of_answer")),
+            avg_handle_time=seconds(row.get("avg_handle_time")),
+        )
+        return kpis
+
+    @api.model
+    def _dashboard_group_key(self, spec, value):
+        if isinstance(value, models.BaseModel):
+            return value.id
+        if isinstance(value, (date, datetime)):
+            return fields.Date.to_string(value)
+        return value or False
+
+    @api.model
+    def _dashboard_group_label(self, spec, value):
+        if isinstance(value, models.BaseModel):
+            if value:
+                return value.display_name
+            return (
+                self.env._("No Team") if spec == "team_id" else self.env._("No Agent")
+            )
+        if spec == "started_at:day":
+            return format_date(self.env, value)
+        if spec == "started_at:week":
+            return self.env._("Week of %(date)s", date=format_date(self.env, value))
+        return value or self.env._("No Queue")
+
+    @api.model
+    def _dashboard_group_domain(self, spec, value, tz_name):
+        if spec.startswith("started_at"):
+            day = value.date() if isinstance(value, datetime) else value
+            length = timedelta(days=7 if spec.endswith(":week") else 1)
+            start = self._local_day_to_utc(day, tz_name)
+            stop = self._local_day_to_utc(day + length, tz_name)
+            return [
+                ("started_at", ">=", fields.Datetime.to_string(start)),
+                ("started_at", "<", fields.Datetime.to_string(stop)),
+            ]
+        if isinstance(value, models.BaseModel):
+            return [(spec, "=", value.id or False)]
+        return [(spec, "=", value or False)]
+
+    @api.model
+    def _dashboard_pending(self, limit):
+        """Missed inbound calls still to call back, of any date, oldest first."""
+        domain = [("direction", "=", "inbound"), ("callback_state", "=", "pending")]
+        calls = self.search(domain, order="ended_at, id", limit=limit)
+        now = fields.Datetime.now()
+        return {
+            "count": self.search_count(domain) if len(calls) == limit else len(calls),
+            "domain": domain,
+            "calls": [
+                {
+                    "id": call.id,
+                    "name": call.display_name,
+                    "number": call.customer_number or call._counterpart_number() or "",
+                    "agent": call.user_id.display_name or "",
+                    "team": call.team_id.display_name or "",
+                    "queue": call.queue or "",
+                    "ended_at": fields.Datetime.to_string(call.ended_at),
+                    "age_seconds": int((now - call.ended_at).total_seconds())
+                    if call.ended_at
+                    else None,
+                }
+                for call in calls
+            ],
+        }

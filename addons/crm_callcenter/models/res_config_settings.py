@@ -1,0 +1,9 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    callcenter_service_level_seconds = fields.Integer(
+        related="company_id.callcenter_service_level_seconds", readonly=False
+    )

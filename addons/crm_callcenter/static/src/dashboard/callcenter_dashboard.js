@@ -1,0 +1,226 @@
+import { Component, onWillStart, useState } from "@odoo/owl";
+import { DateTimeInput } from "@web/core/datetime/datetime_input";
+import { _t } from "@web/core/l10n/translation";
+import {
+    deserializeDate,
+    deserializeDateTime,
+    formatDateTime,
+    formatDuration,
+    serializeDate,
+    today,
+} from "@web/core/l10n/dates";
+import { registry } from "@web/core/registry";
+import { useService } from "@web/core/utils/hooks";
+import { useSetupAction } from "@web/search/action_hook";
+import { Layout } from "@web/search/layout";
+import { formatFloat, formatPercentage } from "@web/views/fields/formatters";
+import { standardActionServiceProps } from "@web/webclient/actions/action_service";
+
+export const GROUPBY_OPTIONS = [
+    ["agent", _t("Agent")],
+    ["team", _t("Sales Team")],
+    ["queue", _t("Queue")],
+    ["day", _t("Day")],
+    ["week", _t("Week")],
+];
+
+/**
+ * Seconds as "42 s" under a minute, else "m:ss" (call-center habit).
+ */
+export function formatSeconds(seconds) {
+    if (seconds === null || seconds === undefined) {
+        return "—";
+    }
+    const rounded = Math.round(seconds);
+    if (rounded < 60) {
+        return _t("%(seconds)s s", { seconds: rounded });
+    }
+    const minutes = Math.floor(rounded / 60);
+    return `${minutes}:${String(rounded % 60).padStart(2, "0")}`;
+}
+
+export function formatRate(value) {
+    return value === null || value === undefined
+        ? "—"
+        : formatPercentage(value, { digits: [false, 1] });
+}
+
+/**
+ * Manager dashboard of the call center: KPIs over a date range, a table per
+ * agent / team / queue / day / week, and the missed calls still to call back.
+ * Everything is computed server side by crm.callcenter.call.get_dashboard_data.
+ */
+export class CallcenterDashboard extends Component {
+    static template = "crm_callcenter.CallcenterDashboard";
+    static components = { Layout, DateTimeInput };
+    static props = { ...standardActionServiceProps };
+
+    setup() {
+        this.orm = useService("orm");
+        this.actionService = useService("action");
+        this.groupbyOptions = GROUPBY_OPTIONS;
+        this.formatSeconds = formatSeconds;
+        this.formatRate = formatRate;
+        const saved = this.props.state || {};
+        this.state = useState({
+            dateFrom: saved.dateFrom ? deserializeDate(saved.dateFrom) : today().minus({ days: 6 }),
+            dateTo: saved.dateTo ? deserializeDate(saved.dateTo) : today(),
+            groupby: saved.groupby || "agent",
+            showHelp: false,
+            data: null,
+        });
+        useSetupAction({
+            getLocalState: () => ({
+                dateFrom: serializeDate(this.state.dateFrom),
+                dateTo: serializeDate(this.state.dateTo),
+                groupby: this.state.groupby,
+            }),
+        });
+        onWillStart(() => this.load());
+    }
+
+    async load() {
+        this.state.data = await this.orm.call("crm.callcenter.call", "get_dashboard_data", [
+            serializeDate(this.state.dateFrom),
+            serializeDate(this.state.dateTo),
+            this.state.groupby,
+        ]);
+    }
+
+    get totals() {
+        return this.state.data.totals;
+    }
+
+    get serviceLevelLabel() {
+        const thresholds = this.state.data.service_level_seconds.join(" / ");
+        return _t("Service Level (≤ %(seconds)s s)", { seconds: thresholds });
+    }
+
+    get totalLabel() {
+        return _t("Total");
+    }
+
+    get groupbyLabel() {
+        return Object.fromEntries(GROUPBY_OPTIONS)[this.state.groupby];
+    }
+
+    get tiles() {
+        const totals = this.totals;
+        const pending = this.state.data.pending;
+        const oldest = pending.calls[0];
+        return [
+            { name: "calls_in", label: _t("Calls In"), value: this.formatCount(totals.calls_in) },
+            { name: "calls_out", label: _t("Calls Out"), value: this.formatCount(totals.calls_out) },
+            { name: "answered", label: _t("Answered"), value: this.formatCount(totals.answered) },
+            { name: "missed", label: _t("Missed"), value: this.formatCount(totals.missed) },
+            { name: "answer_rate", label: _t("Answer Rate"), value: formatRate(totals.answer_rate) },
+            {
+                name: "avg_speed_of_answer",
+                label: _t("Avg. Speed of Answer"),
+                value: formatSeconds(totals.avg_speed_of_answer),
+            },
+            {
+                name: "avg_handle_time",
+                label: _t("Avg. Handle Time (talk)"),
+                value: formatSeconds(totals.avg_handle_time),
+            },
+            {
+                name: "abandonment_rate",
+                label: _t("Abandonment Rate"),
+                value: formatRate(totals.abandonment_rate),
+            },
+            { name: "service_level", label: this.serviceLevelLabel, value: formatRate(totals.service_level) },
+            {
+                name: "pending",
+                label: _t("To Call Back (all dates)"),
+                value: this.formatCount(pending.count),
+                sub: oldest?.age_seconds
+                    ? _t("oldest: %(age)s", { age: this.formatAge(oldest.age_seconds) })
+                    : "",
+            },
+        ];
+    }
+
+    formatCount(value) {
+        return formatFloat(value || 0, { digits: [false, 0] });
+    }
+
+    formatAge(seconds) {
+        return seconds === null || seconds === undefined ? "—" : formatDuration(seconds, true);
+    }
+
+    formatEndedAt(value) {
+        return value ? formatDateTime(deserializeDateTime(value)) : "";
+    }
+
+    async onDateFromChange(value) {
+        if (!value) {
+            return;
+        }
+        this.state.dateFrom = value;
+        if (this.state.dateTo < value) {
+            this.state.dateTo = value;
+        }
+        await this.load();
+    }
+
+    async onDateToChange(value) {
+        if (!value) {
+            return;
+        }
+        this.state.dateTo = value;
+        if (this.state.dateFrom > value) {
+            this.state.dateFrom = value;
+        }
+        await this.load();
+    }
+
+    async setPeriod(days) {
+        this.state.dateTo = today();
+        this.state.dateFrom = today().minus({ days: days - 1 });
+        await this.load();
+    }
+
+    async onGroupbyChange(groupby) {
+        this.state.groupby = groupby;
+        await this.load();
+    }
+
+    openCalls(domain, name) {
+        return this.actionService.doAction({
+            type: "ir.actions.act_window",
+            name,
+            res_model: "crm.callcenter.call",
+            domain,
+            views: [
+                [false, "list"],
+                [false, "form"],
+            ],
+            target: "current",
+        });
+    }
+
+    openGroup(group) {
+        return this.openCalls(group.domain, group.label);
+    }
+
+    openAll() {
+        return this.openCalls(this.state.data.domain, _t("Calls"));
+    }
+
+    openPending() {
+        return this.openCalls(this.state.data.pending.domain, _t("To Call Back"));
+    }
+
+    openCall(call) {
+        return this.actionService.doAction({
+            type: "ir.actions.act_window",
+            res_model: "crm.callcenter.call",
+            res_id: call.id,
+            views: [[false, "form"]],
+            target: "current",
+        });
+    }
+}
+
+registry.category("actions").add("crm_callcenter.dashboard", CallcenterDashboard);
