@@ -699,12 +699,26 @@ class CrmCallcenterCall(models.Model):
     def action_open_record(self):
         self.ensure_one()
         self.check_access("read")
-        record = self.lead_id or self.partner_id
-        if not record:
+        call = self.sudo()
+        records = [
+            record.with_env(self.env)
+            for record in (call.lead_id, call.partner_id)
+            if record
+        ]
+        if not records:
             raise UserError(
                 self.env._("No lead or contact matches this call yet: create a lead.")
             )
-        return self._record_action(record)
+        # The lead may be another salesperson's: fall back to the contact.
+        readable = [record for record in records if record.has_access("read")]
+        if not readable:
+            raise UserError(
+                self.env._(
+                    "The lead or contact of this call belongs to someone else; "
+                    "ask your manager for access."
+                )
+            )
+        return self._record_action(readable[0])
 
     def action_choose_record(self, model, res_id):
         """The agent picks which of the matching records the call is about."""

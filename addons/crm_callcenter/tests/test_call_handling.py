@@ -139,6 +139,26 @@ class TestCallHandling(CallcenterCase):
         self.assertTrue(lead)
         self.assertFalse(call.lead_id)
 
+    def test_open_falls_back_to_the_contact_when_the_lead_is_not_readable(self):
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Agent B's deal",
+                "type": "opportunity",
+                "phone": "0903555111",
+                "partner_id": self.partner.id,
+                "user_id": self.agent_b.id,
+            }
+        )
+        self.feed([self.center.event("call.ringing", "ch-9", agent="101")])
+        call = self.get_call("ch-9").with_user(self.agent)
+        self.assertEqual(call.lead_id, lead)
+        # Agents are salespeople who see their own leads only.
+        self.assertFalse(lead.with_user(self.agent).has_access("read"))
+        action = call.action_open_record()
+        self.assertEqual(
+            (action["res_model"], action["res_id"]), ("res.partner", self.partner.id)
+        )
+
     def test_another_agent_cannot_act_on_the_call(self):
         call = self.ring_unknown("ch-3")
         with self.assertRaises(AccessError):
