@@ -9,5 +9,6 @@ from . import (
     test_security,
     test_signature,
     test_ui,
+    test_ui_screen_pop,
     test_webhook,
 )

@@ -1,0 +1,152 @@
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_utils";
+
+/**
+ * The contact center's webhook requests are signed by the Python test (it has
+ * the provider's secret) and left in localStorage before the tour starts. The
+ * tour posts them itself, one at a time, when the page is ready for them: the
+ * screen pop is then exercised through the real path (webhook → call →
+ * bus → card), in order, with no timing guesswork between the test thread and
+ * the browser.
+ */
+export const REQUESTS_KEY = "crm_callcenter.tour_requests";
+
+async function postWebhook(index) {
+    const { requests } = JSON.parse(localStorage.getItem(REQUESTS_KEY));
+    const { url, body, headers } = requests[index];
+    // Without the agent's session cookie, as the contact center calls.
+    const response = await fetch(url, { method: "POST", body, headers, credentials: "omit" });
+    if (!response.ok) {
+        const reply = await response.text();
+        throw new Error(`webhook request ${index} refused: ${response.status} ${reply}`);
+    }
+}
+
+function tourData() {
+    return JSON.parse(localStorage.getItem(REQUESTS_KEY));
+}
+
+registry.category("web_tour.tours").add("crm_callcenter_screen_pop_known_caller", {
+    steps: () => [
+        {
+            content: "The call center is loaded for the agent: the caller rings",
+            trigger: ".o_crm_callcenter_systray",
+            run: () => postWebhook(0),
+        },
+        {
+            content: "The card pops up with the known caller",
+            trigger: ".o_crm_callcenter_card_ringing:contains(Trần Văn Screenpop)",
+        },
+        {
+            content: "Ringing, not yet opened; the agent answers",
+            trigger: ".o_crm_callcenter_card_ringing .o_crm_callcenter_card_state:contains(Ringing)",
+            run: () => postWebhook(1),
+        },
+        {
+            content: "The card follows the call",
+            trigger: ".o_crm_callcenter_card_answered .o_crm_callcenter_card_state:contains(In Progress)",
+        },
+        {
+            content: "The caller's contact opened by itself on answer",
+            trigger: ".o_form_view .o_field_widget[name=name] input:value(Trần Văn Screenpop)",
+            run() {
+                const { partnerId } = tourData();
+                if (!window.location.pathname.endsWith(`/res.partner/${partnerId}`)) {
+                    throw new Error(`not the caller's contact: ${window.location.pathname}`);
+                }
+            },
+        },
+        {
+            content: "The systray counts the call in progress",
+            trigger: ".o_crm_callcenter_systray .o_crm_callcenter_systray_badge:contains(1)",
+            run: () => postWebhook(2),
+        },
+        {
+            content: "The caller hangs up: the card shows the outcome",
+            trigger: ".o_crm_callcenter_card_ended .o_crm_callcenter_card_state:contains(Ended: Answered)",
+        },
+        {
+            content: "The agent logs the call",
+            trigger: ".o_crm_callcenter_card_ended .o_crm_callcenter_card_log",
+            run: "click",
+        },
+        {
+            content: "Write what was said",
+            trigger: ".modal .o_field_widget[name=note] textarea",
+            run: "edit Wants a quote for 20 seats",
+        },
+        {
+            content: "Log it",
+            trigger: ".modal .modal-footer button[name=action_log]",
+            run: "click",
+        },
+        {
+            content: "The wizard is closed; the card of the logged call stays",
+            trigger: "body:not(:has(.modal)) .o_crm_callcenter_card_ended",
+        },
+        {
+            content: "The agent closes the card",
+            trigger: ".o_crm_callcenter_card_ended .o_crm_callcenter_card_close",
+            run: "click",
+        },
+        {
+            content: "No card left",
+            trigger: "body:not(:has(.o_crm_callcenter_card))",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("crm_callcenter_screen_pop_unknown_caller", {
+    steps: () => [
+        {
+            content: "The agent opens the call center menu",
+            trigger: ".o_crm_callcenter_systray[data-presence=offline]",
+            run: "click",
+        },
+        {
+            content: "and becomes available",
+            trigger: ".o_crm_callcenter_presence_option[data-presence=available]",
+            run: "click",
+        },
+        {
+            content: "Available: an unknown number rings",
+            trigger: ".o_crm_callcenter_systray[data-presence=available]",
+            run: () => postWebhook(0),
+        },
+        {
+            content: "The card shows the number of the unknown caller",
+            trigger: ".o_crm_callcenter_card_ringing:has(.o_crm_callcenter_card_unknown) .o_crm_callcenter_card_number:contains(+84903555333)",
+            run: () => postWebhook(1),
+        },
+        {
+            content: "Answered: the server moves the agent to In Call",
+            trigger: ".o_crm_callcenter_systray[data-presence=in_call]",
+        },
+        {
+            content: "Nothing to open automatically: create a lead from the card",
+            trigger: ".o_crm_callcenter_card_answered .o_crm_callcenter_card_create_lead",
+            run: "click",
+        },
+        {
+            content: "The new lead carries the caller's number",
+            trigger: ".o_form_view .o_field_widget[name=phone] input",
+            run() {
+                // phone_validation formats it (+84 90 355 53 33): compare digits.
+                const digits = this.anchor.value.replace(/\D/g, "");
+                if (digits !== "84903555333") {
+                    throw new Error(`lead phone is not the caller's: ${this.anchor.value}`);
+                }
+            },
+        },
+        {
+            content: "Name the lead",
+            trigger: ".o_form_view .o_field_widget[name=name] textarea",
+            run: "edit Screen pop lead",
+        },
+        ...stepUtils.saveForm(),
+        {
+            content: "Saved: the card now shows the lead, no more Create lead",
+            trigger: ".o_crm_callcenter_card_answered:not(:has(.o_crm_callcenter_card_create_lead)) .o_crm_callcenter_card_name:contains(Screen pop lead)",
+        },
+    ],
+});
