@@ -159,7 +159,11 @@ class CrmCallcenterCall(models.Model):
     def _compute_display_name(self):
         for call in self:
             number = call._counterpart_number()
-            who = call.lead_id.display_name or call.partner_id.display_name
+            # Whoever may read the call may see the name of its customer, even
+            # when the lead itself is another salesperson's.
+            who = (
+                call.lead_id.sudo().display_name or call.partner_id.sudo().display_name
+            )
             arrow = "←" if call.direction == "inbound" else "→"
             call.display_name = (
                 f"{arrow} {who} ({number})" if who else f"{arrow} {number}"
