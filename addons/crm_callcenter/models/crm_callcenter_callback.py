@@ -30,7 +30,9 @@ class CrmCallcenterCallback(models.Model):
         readonly=True,
     )
     lead_id = fields.Many2one("crm.lead", readonly=True, ondelete="set null")
-    partner_id = fields.Many2one("res.partner", readonly=True, ondelete="set null")
+    partner_id = fields.Many2one(
+        "res.partner", "Contact", readonly=True, ondelete="set null"
+    )
     user_id = fields.Many2one("res.users", "Responsible", readonly=True)
     activity_id = fields.Many2one(
         "mail.activity", readonly=True, ondelete="set null", index="btree_not_null"
