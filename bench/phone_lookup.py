@@ -350,13 +350,7 @@ def make_lookups(count, partners, leads, seed):
 
 def choose(leads, partners):
     """The lead and contact _match_counterpart keeps for these candidates."""
-    open_leads = leads.filtered(lambda lead: lead.active and lead.won_status != "won")
-    lead = open_leads[:1]
-    partner = lead.partner_id or partners.filtered("active")[:1]
-    if not lead and not partner:
-        lead = leads[:1]
-        partner = lead.partner_id or partners[:1]
-    return lead, partner
+    return leads.env["crm.callcenter.call"]._choose_candidates(leads, partners)
 
 
 class SqlCapture(logging.Handler):
@@ -761,7 +755,7 @@ def main(argv=None):
                 selects = [
                     q
                     for q in queries
-                    if q.lstrip().upper().startswith("SELECT")
+                    if q.lstrip().lstrip("(").upper().startswith("SELECT")
                     and ("res_partner" in q or "crm_lead" in q)
                 ]
                 print(
@@ -770,7 +764,9 @@ def main(argv=None):
                 )
                 for query in selects:
                     table = (
-                        "res_partner"
+                        "crm_lead + res_partner"
+                        if "UNION" in query
+                        else "res_partner"
                         if '"res_partner"' in query or " res_partner " in query
                         else "crm_lead"
                     )
@@ -778,7 +774,7 @@ def main(argv=None):
                     print(f"  {table}: {plan_summary(lines)}")
                     print("      " + " ".join(query.split())[:160])
                     if (
-                        table == "res_partner"
+                        "res_partner" in table
                         and info
                         and re.search(r'phone_sanitized"? (=|IN) ', query)
                     ):
@@ -807,7 +803,7 @@ def main(argv=None):
             with capture_sql() as queries:
                 env["crm.callcenter.call"]._find_candidates(number, env.company)
             for query in queries:
-                if '"res_partner"' in query and re.search(
+                if "res_partner" in query and re.search(
                     r'phone_sanitized"? (=|IN) ', query
                 ):
                     uses_index = uses_index or INDEX_NAME in "\n".join(

@@ -503,15 +503,7 @@ class CrmCallcenterCall(models.Model):
         leads, partners = self._find_candidates(number, self.company_id)
         if not leads and not partners:
             return {}
-        open_leads = leads.filtered(
-            lambda lead: lead.active and lead.won_status != "won"
-        )
-        lead = open_leads[:1]
-        partner = lead.partner_id or partners.filtered("active")[:1]
-        if not lead and not partner:
-            # Only won, lost or archived records: still better than nothing.
-            lead = leads[:1]
-            partner = lead.partner_id or partners[:1]
+        lead, partner = self._choose_candidates(leads, partners)
         vals = {
             "candidate_lead_ids": [(6, 0, (leads - lead).ids)],
             "candidate_partner_ids": [(6, 0, (partners - partner).ids)],
@@ -523,37 +515,92 @@ class CrmCallcenterCall(models.Model):
         return vals
 
     @api.model
+    def _choose_candidates(self, leads, partners):
+        """The lead and contact a call is about, among the candidates (best
+        first): the first open lead and its contact, else the first active
+        contact; with only won, lost or archived records, the first of them."""
+        open_leads = leads.filtered(
+            lambda lead: lead.active and lead.won_status != "won"
+        )
+        lead = open_leads[:1]
+        partner = lead.partner_id or partners.filtered("active")[:1]
+        if not lead and not partner:
+            # Only won, lost or archived records: still better than nothing.
+            lead = leads[:1]
+            partner = lead.partner_id or partners[:1]
+        return lead, partner
+
+    @api.model
     def _find_candidates(self, number, company, limit=MATCH_LIMIT):
         """Leads and contacts with this E.164 number, best first.
 
-        Open leads (most recently updated first) before lost or archived ones;
-        active people before companies, archived contacts last. Only when the
-        sanitized match finds nothing are the records without a sanitized
-        number compared the way core's ``phone_mobile_search`` does.
+        Open leads (most recently updated first) before won, then lost or
+        archived ones; active people before companies, archived contacts
+        last. One query over both indexed ``phone_sanitized`` columns, which
+        also loads what the choice reads (active, won, contact). Only when it
+        finds nothing are the records without a sanitized number compared the
+        way core's ``phone_mobile_search`` does.
         """
-        domain = [("company_id", "in", [company.id, False])]
         Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
         Partner = self.env["res.partner"].sudo().with_context(active_test=False)
-        order = "active desc, write_date desc, id desc"
-        leads = Lead.search(
-            [("phone_sanitized", "=", number), *domain], order=order, limit=limit
+        columns = ["phone_sanitized", "company_id", "active", "write_date"]
+        Lead.flush_model([*columns, "won_status", "partner_id"])
+        Partner.flush_model([*columns, "is_company"])
+        self.env.cr.execute(
+            SQL(
+                """
+                (SELECT 'crm.lead', id, active, won_status, partner_id, NULL::bool
+                   FROM crm_lead
+                  WHERE phone_sanitized = %(number)s
+                    AND (company_id = %(company)s OR company_id IS NULL)
+                  ORDER BY active DESC, COALESCE(won_status, '') = 'won',
+                           write_date DESC, id DESC
+                  LIMIT %(limit)s)
+                UNION ALL
+                (SELECT 'res.partner', id, active, NULL, NULL, is_company
+                   FROM res_partner
+                  WHERE phone_sanitized = %(number)s
+                    AND (company_id = %(company)s OR company_id IS NULL)
+                  ORDER BY active DESC, COALESCE(is_company, FALSE),
+                           write_date DESC, id DESC
+                  LIMIT %(limit)s)
+                """,
+                number=number,
+                company=company.id,
+                limit=limit,
+            )
         )
-        partners = Partner.search(
-            [("phone_sanitized", "=", number), *domain],
+        rows = self.env.cr.fetchall()
+        if rows:
+            lead_rows = [row for row in rows if row[0] == "crm.lead"]
+            partner_rows = [row for row in rows if row[0] == "res.partner"]
+            leads = Lead.browse([row[1] for row in lead_rows])
+            partners = Partner.browse([row[1] for row in partner_rows])
+            # What the choice reads is known already: no second round trip.
+            cache = self.env.cache
+            for fname, index in (("active", 2), ("won_status", 3), ("partner_id", 4)):
+                cache.insert_missing(
+                    leads, Lead._fields[fname], [row[index] for row in lead_rows]
+                )
+            cache.insert_missing(
+                partners, Partner._fields["active"], [row[2] for row in partner_rows]
+            )
+            return leads, partners
+        domain = [("company_id", "in", [company.id, False])]
+        lead_ids = self._unsanitized_ids(Lead, number)
+        partner_ids = self._unsanitized_ids(Partner, number)
+        leads = lead_ids and Lead.search(
+            [("id", "in", lead_ids), *domain],
+            order="active desc, write_date desc, id desc",
+            limit=limit,
+        )
+        partners = partner_ids and Partner.search(
+            [("id", "in", partner_ids), *domain],
             order="active desc, is_company, write_date desc, id desc",
             limit=limit,
         )
-        if not leads and not partners:
-            leads = Lead.search(
-                [("id", "in", self._unsanitized_ids(Lead, number)), *domain],
-                order=order,
-                limit=limit,
-            )
-            partners = Partner.search(
-                [("id", "in", self._unsanitized_ids(Partner, number)), *domain],
-                order="active desc, is_company, write_date desc, id desc",
-                limit=limit,
-            )
+        leads = leads or Lead
+        partners = partners or Partner
         # Open leads first; won, then lost/archived ones after them.
         leads = leads.sorted(lambda lead: (not lead.active, lead.won_status == "won"))
         return leads, partners

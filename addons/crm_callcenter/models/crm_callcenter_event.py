@@ -81,17 +81,11 @@ class CrmCallcenterEvent(models.Model):
         returns the stored event untouched. Processing runs in a savepoint:
         when it fails, the event stays stored in ``error`` for the retry cron.
         """
-        existing = self.sudo().search(
-            [("provider_id", "=", provider.id), ("dedup_key", "=", dedup_key)],
-            limit=1,
-        )
-        if existing:
-            return existing, True
         first = events[0] if events else None
         now = fields.Datetime.now()
-        # INSERT .. ON CONFLICT: a concurrent delivery of the same message
-        # surfaces as a serialization failure, which Odoo's request loop
-        # retries; the retry then finds the stored row above.
+        # INSERT .. ON CONFLICT: a redelivery of a stored message inserts
+        # nothing; a concurrent delivery of the same message surfaces as a
+        # serialization failure, which Odoo's request loop retries.
         self.env.cr.execute(
             SQL(
                 """
@@ -119,17 +113,17 @@ class CrmCallcenterEvent(models.Model):
         )
         row = self.env.cr.fetchone()
         if not row:
-            # Only reachable in READ COMMITTED; Odoo's REPEATABLE READ turns a
-            # concurrent insert of this key into a retried serialization error.
             return self.sudo().search(
                 [("provider_id", "=", provider.id), ("dedup_key", "=", dedup_key)],
                 limit=1,
             ), True
         event = self.sudo().browse(row[0])
-        event._process(events)
+        # Known values are passed on: reading them back would fetch the row,
+        # payload included.
+        event._process(events, received_at=now, provider=provider)
         return event, False
 
-    def _process(self, events=None):
+    def _process(self, events=None, received_at=None, provider=None):
         """Fold the event(s) into their call inside a savepoint.
 
         ``events`` are the already parsed CallEvents (webhook path); when
@@ -148,7 +142,9 @@ class CrmCallcenterEvent(models.Model):
                     call = Call.browse()
                     for call_event in parsed:
                         call = Call._apply_event(
-                            event.provider_id, call_event, event.received_at
+                            provider or event.provider_id,
+                            call_event,
+                            received_at or event.received_at,
                         )
                     event.write(
                         {
