@@ -21,6 +21,18 @@ def _demo_provider(env):
     return env.ref("crm_callcenter.crm_callcenter_provider_generic_demo")
 
 
+def _post_signed(url, msg_id, body, secret=simulate_call.DEMO_SECRET):
+    """POST one body signed like the contact center signs it; the status."""
+    timestamp = str(int(time.time()))
+    headers = {
+        "Content-Type": "application/json",
+        "webhook-id": msg_id,
+        "webhook-timestamp": timestamp,
+        "webhook-signature": simulate_call.sign(secret, msg_id, timestamp, body),
+    }
+    return requests.post(url, data=body, headers=headers, timeout=60).status_code
+
+
 def _fetch_calls(env, provider, call_ids):
     env.invalidate_all()
     return env["crm.callcenter.call"].search(
@@ -80,15 +92,7 @@ def test_concurrent_out_of_order_and_duplicate_deliveries(odoo_server, env):
     random.Random(11).shuffle(batch)
 
     def send(item):
-        msg_id, body = item
-        timestamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/json",
-            "webhook-id": msg_id,
-            "webhook-timestamp": timestamp,
-            "webhook-signature": simulate_call.sign(secret, msg_id, timestamp, body),
-        }
-        return requests.post(url, data=body, headers=headers, timeout=60).status_code
+        return _post_signed(url, *item, secret=secret)
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         statuses = list(pool.map(send, batch))
@@ -169,17 +173,7 @@ def test_concurrent_missed_calls_of_one_number_share_one_call_back(odoo_server, 
         batch.append((f"msg_miss_{run}_{index}", body))
 
     def send(item):
-        msg_id, body = item
-        timestamp = str(int(time.time()))
-        headers = {
-            "Content-Type": "application/json",
-            "webhook-id": msg_id,
-            "webhook-timestamp": timestamp,
-            "webhook-signature": simulate_call.sign(
-                simulate_call.DEMO_SECRET, msg_id, timestamp, body
-            ),
-        }
-        return requests.post(url, data=body, headers=headers, timeout=60).status_code
+        return _post_signed(url, *item)
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         assert list(pool.map(send, batch)) == [200] * len(batch)
