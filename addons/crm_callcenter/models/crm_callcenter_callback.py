@@ -70,9 +70,9 @@ class CrmCallcenterCallback(models.Model):
         callback.write(vals)
         call.write({"callback_id": callback.id, "callback_state": "pending"})
         if created or not callback.activity_id:
-            callback._schedule_activity(call, provider)
+            callback._schedule_activity(provider)
         else:
-            callback._update_activity(call)
+            callback._update_activity()
         return callback
 
     @api.model
@@ -140,7 +140,7 @@ class CrmCallcenterCallback(models.Model):
         self.ensure_one()
         return self.lead_id or self.partner_id
 
-    def _schedule_activity(self, call, provider):
+    def _schedule_activity(self, provider):
         self.ensure_one()
         record = self._record()
         if not record:
@@ -156,7 +156,7 @@ class CrmCallcenterCallback(models.Model):
         )
         self.write({"activity_id": activity.id, "user_id": user.id})
 
-    def _update_activity(self, call):
+    def _update_activity(self):
         self.ensure_one()
         self.activity_id.write(
             {"summary": self._activity_summary(), "note": self._activity_note()}
