@@ -19,12 +19,23 @@ def _error(status, reason):
     )
 
 
+def _answer(status, body):
+    """An adapter's reply: JSON for dicts and lists, plain text otherwise."""
+    if isinstance(body, (dict, list)):
+        return request.make_json_response(body, status=status)
+    return request.make_response(
+        body or "",
+        headers=[("Content-Type", "text/plain; charset=utf-8")],
+        status=status,
+    )
+
+
 class CallcenterWebhookController(http.Controller):
     @http.route(
         "/callcenter/webhook/<string:token>",
         type="http",
         auth="public",
-        methods=["POST"],
+        methods=["GET", "POST"],
         csrf=False,
         save_session=False,
         readonly=False,
@@ -40,6 +51,14 @@ class CallcenterWebhookController(http.Controller):
         if not provider:
             return _error(404, "unknown webhook")
         httprequest = request.httprequest
+        if httprequest.method == "GET":
+            # URL checks (Zadarma's zd_echo); most providers never GET.
+            answer = provider._get_adapter().handle_get(
+                provider._get_adapter_config(), httprequest.args, httprequest.headers
+            )
+            if answer is None:
+                return _error(405, "method not allowed")
+            return _answer(*answer)
         if (httprequest.content_length or 0) > MAX_BODY_BYTES:
             return _error(413, "body too large")
         body = httprequest.get_data()
@@ -75,5 +94,4 @@ class CallcenterWebhookController(http.Controller):
         request.env["crm.callcenter.event"].with_company(provider.company_id)._receive(
             provider, dedup_key, body.decode("utf-8", "replace"), events
         )
-        status, reply = adapter.reply(events)
-        return request.make_json_response(reply, status=status)
+        return _answer(*adapter.reply(events))

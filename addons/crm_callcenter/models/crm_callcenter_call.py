@@ -23,7 +23,15 @@ OUTCOME_SELECTION = [
 assert tuple(key for key, _label in OUTCOME_SELECTION) == OUTCOMES
 
 # Values an event simply overrides when it carries them.
-DETAIL_FIELDS = ("hangup_cause", "recording_url", "queue", "campaign_ref", "did")
+DETAIL_FIELDS = (
+    "hangup_cause",
+    "recording_url",
+    "recording_id",
+    "queue",
+    "campaign_ref",
+    "did",
+    "caller_name",
+)
 MATCH_LIMIT = 20
 LIVE_CALL_HOURS = 4
 
@@ -92,6 +100,18 @@ class CrmCallcenterCall(models.Model):
     )
     hangup_cause = fields.Char(readonly=True)
     recording_url = fields.Char(readonly=True)
+    recording_id = fields.Char("Recording Reference", readonly=True)
+    caller_name = fields.Char(readonly=True, help="Caller name the PBX sent.")
+    correlation_id = fields.Char(
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Id given to the provider when the call was placed from Odoo; "
+        "the provider's events are matched to the call by it.",
+    )
+    billsec_reported = fields.Boolean(
+        readonly=True, help="Technical: the provider reported the talk time."
+    )
     queue = fields.Char(readonly=True)
     campaign_ref = fields.Char("Campaign Reference", readonly=True)
     event_ids = fields.One2many("crm.callcenter.event", "call_id", readonly=True)
@@ -343,6 +363,24 @@ class CrmCallcenterCall(models.Model):
         )
         cr.execute(select)
         row = cr.fetchone()
+        if not row and event.correlation_id:
+            # A call placed from Odoo (click-to-call) exists before the
+            # provider names it: adopt the provider's call id.
+            cr.execute(
+                SQL(
+                    "UPDATE crm_callcenter_call SET external_call_id = %s"
+                    " WHERE id = (SELECT id FROM crm_callcenter_call"
+                    "  WHERE provider_id = %s AND correlation_id = %s"
+                    "  ORDER BY id DESC LIMIT 1 FOR NO KEY UPDATE)"
+                    " RETURNING id",
+                    event.external_call_id,
+                    provider.id,
+                    event.correlation_id,
+                )
+            )
+            row = cr.fetchone()
+            if row:
+                self.browse(row[0]).invalidate_recordset(["external_call_id"])
         if not row:
             now = fields.Datetime.now()
             cr.execute(
@@ -386,6 +424,7 @@ class CrmCallcenterCall(models.Model):
             "duration": call.duration,
             "billsec": call.billsec,
             "timing_reported": call.timing_reported,
+            "billsec_reported": call.billsec_reported,
             "outcome_reported": call.outcome_reported,
         }
         vals = {}
@@ -445,7 +484,7 @@ class CrmCallcenterCall(models.Model):
             vals["timing_reported"] = True
         if event.billsec is not None:
             vals["billsec"] = event.billsec
-            vals["timing_reported"] = True
+            vals["billsec_reported"] = True
 
         merged = {**current, **vals}
         if merged["state"] == "ended":
@@ -475,14 +514,16 @@ class CrmCallcenterCall(models.Model):
             "missed",
             "cancelled",
         )
-        if not merged["timing_reported"]:
-            started, answered, ended = (
-                merged["started_at"],
-                merged["answered_at"],
-                merged["ended_at"],
-            )
-            if started and ended:
-                vals["duration"] = max(int((ended - started).total_seconds()), 0)
+        started, answered, ended = (
+            merged["started_at"],
+            merged["answered_at"],
+            merged["ended_at"],
+        )
+        if not merged["timing_reported"] and started and ended:
+            vals["duration"] = max(int((ended - started).total_seconds()), 0)
+        # Talk time is derived unless the provider gave it: leg-based PBXs
+        # report the customer leg's duration, which includes IVR time.
+        if not merged["billsec_reported"]:
             vals["billsec"] = (
                 max(int((ended - answered).total_seconds()), 0)
                 if answered and ended

@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools import signature
-from ..tools.providers import get_adapter
+from ..tools.providers import DEFAULT_TIMEOUT, get_adapter
 
 _logger = logging.getLogger(__name__)
 
@@ -90,6 +90,30 @@ class CrmCallcenterProvider(models.Model):
         help="Standard Webhooks signing secret (whsec_...): the contact center "
         "signs each request with it.",
     )
+    request_timeout = fields.Integer(
+        "Request Timeout (s)",
+        default=DEFAULT_TIMEOUT,
+        help="How long to wait for the provider's API (click-to-call, "
+        "dialer) before giving up with an error.",
+    )
+    ws_state = fields.Selection(
+        [
+            ("disconnected", "Disconnected"),
+            ("connecting", "Connecting"),
+            ("connected", "Connected"),
+            ("error", "Error"),
+        ],
+        string="Event Stream",
+        readonly=True,
+        copy=False,
+        help="State of the websocket connection the listener "
+        "(odoo-bin callcenter_listen) holds for this provider.",
+    )
+    ws_state_at = fields.Datetime("Stream State Since", readonly=True, copy=False)
+    ws_error = fields.Char("Stream Error", readonly=True, copy=False)
+    ws_last_event_at = fields.Datetime(
+        "Last Stream Event", readonly=True, copy=False
+    )
     extension_ids = fields.One2many("crm.callcenter.extension", "provider_id")
     event_ids = fields.One2many("crm.callcenter.event", "provider_id")
     # Health figures read the inbox, which only managers may see.
@@ -108,6 +132,9 @@ class CrmCallcenterProvider(models.Model):
         help="Requests refused for a bad or missing signature.",
     )
 
+    _request_timeout_positive = models.Constraint(
+        "CHECK(request_timeout > 0)", "The request timeout must be positive."
+    )
     _wrapup_seconds_positive = models.Constraint(
         "CHECK(wrapup_seconds >= 0)", "The wrap-up time cannot be negative."
     )
@@ -191,7 +218,11 @@ class CrmCallcenterProvider(models.Model):
         """Settings and secrets the adapter needs (read as superuser)."""
         self.ensure_one()
         provider = self.sudo()
-        return {"webhook_secret": provider.webhook_secret}
+        # Each provider type adds its own settings in its model file.
+        return {
+            "webhook_secret": provider.webhook_secret,
+            "timeout": provider.request_timeout or DEFAULT_TIMEOUT,
+        }
 
     def _register_rejection(self):
         """Count a refused request without touching the row lock of others."""

@@ -50,3 +50,10 @@ class CallEvent:
     recording_url: str | None = None
     queue: str | None = None
     campaign_ref: str | None = None
+    # Set by providers whose events echo an id we gave when originating
+    # (click-to-call): the call row created at the click is found by it.
+    correlation_id: str | None = None
+    # Name the PBX shows for the caller (CNAM, caller id name), as sent.
+    caller_name: str | None = None
+    # Provider's id of a recording to fetch (when no URL is given).
+    recording_id: str | None = None

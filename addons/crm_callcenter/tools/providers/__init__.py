@@ -5,6 +5,23 @@ A new provider is one module here that registers its adapter class, plus a
 """
 
 from . import generic
-from .base import ADAPTERS, PayloadError, ProviderAdapter, get_adapter
+from .base import (
+    ADAPTERS,
+    DEFAULT_TIMEOUT,
+    OriginateError,
+    OriginateResult,
+    PayloadError,
+    ProviderAdapter,
+    get_adapter,
+)
 
-__all__ = ["ADAPTERS", "PayloadError", "ProviderAdapter", "generic", "get_adapter"]
+__all__ = [
+    "ADAPTERS",
+    "DEFAULT_TIMEOUT",
+    "OriginateError",
+    "OriginateResult",
+    "PayloadError",
+    "ProviderAdapter",
+    "generic",
+    "get_adapter",
+]

@@ -1,12 +1,45 @@
-"""Base class of provider adapters (pure Python, no ORM)."""
+"""Base class of provider adapters (pure Python, no ORM).
+
+An adapter turns a provider's wire format into :class:`CallEvent` objects
+and back: it authenticates webhooks, parses them, says what to answer,
+originates calls (click-to-call) and, for websocket providers, says how to
+connect and how to read a message. It never touches the database: the
+controller, the websocket listener and the models call it with plain data.
+"""
+
+import dataclasses
 
 from ..signature import SignatureError
 
 ADAPTERS = {}
 
+# Every outbound request of an adapter carries a timeout (seconds): a
+# provider that hangs must not hold an Odoo worker.
+DEFAULT_TIMEOUT = 10
+
 
 class PayloadError(ValueError):
     """The body cannot be read as the provider's format (answered with 400)."""
+
+
+class OriginateError(Exception):
+    """The provider refused or failed to originate a call.
+
+    The message is shown to the user as is: keep it short, translated by the
+    caller when it is one of ours, and free of secrets.
+    """
+
+
+@dataclasses.dataclass
+class OriginateResult:
+    """What a provider answered to a click-to-call request."""
+
+    # The provider's call-level id when it gives one at once (Twilio CallSid,
+    # ARI channel id); later events of the call carry it.
+    external_call_id: str | None = None
+    # The id later events echo when the provider does not give a call id
+    # (Mango command_id, Kazoo custom var); defaults to the one we sent.
+    correlation_id: str | None = None
 
 
 def register(cls):
@@ -22,14 +55,26 @@ def get_adapter(code):
 
 
 class ProviderAdapter:
-    """What the webhook controller and the inbox need from a provider.
+    """What the webhook controller, the listener and the inbox need.
 
-    ``request`` arguments are plain data: ``headers`` (case-insensitive
-    mapping), ``body`` (raw bytes), ``url`` (as the provider saw it).
-    ``config`` is a mapping of the provider record's settings and secrets.
+    ``headers`` is a case-insensitive mapping, ``body`` raw bytes, ``url``
+    the URL as the provider saw it (Odoo in ``proxy_mode`` behind a proxy).
+    ``config`` is a mapping of the provider record's settings and secrets
+    (``crm.callcenter.provider._get_adapter_config``); ``config["timeout"]``
+    is the timeout of outbound requests.
+
+    ``parse`` must work from the body alone: failed events are parsed again
+    from the stored body by the retry cron, without the headers.
     """
 
     code = None
+    # Websocket providers (Asterisk ARI, Kazoo Blackhole): the listener
+    # (``odoo-bin callcenter_listen``) holds their connection.
+    websocket = False
+    # Whether click-to-call is possible with this provider.
+    can_originate = False
+
+    # -- webhooks --------------------------------------------------------
 
     def verify(self, config, headers, body, url, now):
         """Raise :class:`SignatureError` unless the request is authentic."""
@@ -44,5 +89,54 @@ class ProviderAdapter:
         raise NotImplementedError
 
     def reply(self, events):
-        """What the provider expects back: ``(status, json_body)``."""
+        """What the provider expects back: ``(status, body)``.
+
+        A dict or list body is sent as JSON, a str as ``text/plain``.
+        """
         return 200, {"status": "ok"}
+
+    def handle_get(self, config, args, headers):
+        """Answer a GET on the webhook URL (URL checks such as Zadarma's
+        ``zd_echo``): ``(status, body)``, or None when the provider never
+        sends GETs (answered 405)."""
+        return None
+
+    def sample_request(self, config, url, now):
+        """A signed sample request as the provider would send it to ``url``:
+        ``(body_bytes, headers_dict)``. Used by "Send Test Event", which
+        posts it through real HTTP to the provider's own webhook URL."""
+        raise NotImplementedError
+
+    # -- click-to-call -----------------------------------------------------
+
+    def originate(self, config, agent_extension, number, correlation_id):
+        """Ask the provider to ring ``agent_extension`` then call ``number``.
+
+        ``number`` is E.164. Return an :class:`OriginateResult`; raise
+        :class:`OriginateError` with a user-readable message on any refusal,
+        HTTP error or timeout (``config["timeout"]`` seconds).
+        """
+        raise OriginateError("this provider cannot place calls")
+
+    # -- websocket event streams --------------------------------------------
+
+    def ws_url(self, config):
+        """URL of the provider's event websocket."""
+        raise NotImplementedError
+
+    def ws_headers(self, config):
+        """Headers of the websocket handshake (authentication)."""
+        return {}
+
+    def ws_subscribe(self, config):
+        """Messages (str) to send right after each (re)connection."""
+        return []
+
+    def ws_parse(self, message):
+        """``(dedup_key, events)`` of one websocket message (str).
+
+        ``dedup_key`` None means the message carries nothing to store
+        (keep-alive, subscription reply). Raise PayloadError when it cannot
+        be read.
+        """
+        raise NotImplementedError

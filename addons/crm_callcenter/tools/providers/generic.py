@@ -100,6 +100,30 @@ class GenericAdapter(ProviderAdapter):
             now,
         )
 
+    def sample_request(self, config, url, now):
+        msg_id = f"msg_test_{now}"
+        body = json.dumps(
+            {
+                "type": "call.updated",
+                "timestamp": datetime.fromtimestamp(now, timezone.utc).isoformat(),
+                "data": {
+                    "call_id": f"test-{now}",
+                    "direction": "inbound",
+                    "from": "+10000000000",
+                    "to": "+10000000001",
+                },
+            }
+        ).encode()
+        stamp = str(now)
+        return body, {
+            "Content-Type": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": stamp,
+            "webhook-signature": signature.sign(
+                config.get("webhook_secret"), msg_id, stamp, body
+            ),
+        }
+
     def request_key(self, headers, body, events):
         return headers.get("webhook-id") or super().request_key(headers, body, events)
 
