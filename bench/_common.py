@@ -264,8 +264,11 @@ class OdooServer:
     process that holds the bus connections).
     """
 
-    def __init__(self, config, database, workers=2, log_level="warn", extra=()):
+    def __init__(
+        self, config, database, workers=2, log_level="warn", extra=(), cron_threads=0
+    ):
         self.config = config
+        self.cron_threads = cron_threads
         self.database = database
         self.workers = workers
         self.log_level = log_level
@@ -290,7 +293,7 @@ class OdooServer:
             "--workers",
             str(self.workers),
             "--max-cron-threads",
-            "0",
+            str(self.cron_threads),
             "--log-level",
             self.log_level,
             "--logfile",

@@ -48,7 +48,8 @@ def odoo_server(tmp_path_factory):
         "--http-port", str(port),
         "--gevent-port", str(_free_port()),
         "--workers", "2",
-        "--max-cron-threads", "0",
+        # One cron worker: queued providers need it to fold their events.
+        "--max-cron-threads", "1",
         "--log-level", "warn",
         "--logfile", str(log),
     ]  # fmt: skip

@@ -188,3 +188,44 @@ def test_concurrent_missed_calls_of_one_number_share_one_call_back(odoo_server, 
     )
     assert len(activities) == 1
     assert "6 missed calls" in activities.summary
+
+
+def test_queued_provider_answers_at_once_and_the_cron_worker_folds(odoo_server, env):
+    """A queued provider: 200 before folding, then the cron worker, woken
+    by the commit, folds the call without anybody running it by hand."""
+    demo = _demo_provider(env)
+    agent = env.ref("crm_callcenter.user_agent_linh_demo")
+    provider = env["crm.callcenter.provider"].create(
+        {
+            "name": f"Queued center {uuid.uuid4().hex[:6]}",
+            "code": "generic",
+            "event_processing": "queued",
+            "default_country_id": demo.default_country_id.id,
+            "webhook_secret": simulate_call.DEMO_SECRET,
+            "extension_ids": [(0, 0, {"name": "101", "user_id": agent.id})],
+        }
+    )
+    env.cr.commit()
+    try:
+        url = f"{odoo_server}/callcenter/webhook/{provider.webhook_token}"
+        call_id = f"e2e-queued-{uuid.uuid4().hex[:8]}"
+        result = _simulate(url, "--call-id", call_id, "--from", "0901 234 567",
+                           "--agent", "101")  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        deadline = time.monotonic() + 60
+        while True:
+            env.cr.rollback()
+            calls = _fetch_calls(env, provider, [call_id])
+            if calls and calls.state == "ended":
+                break
+            assert time.monotonic() < deadline, "the queue was not processed"
+            time.sleep(0.2)
+        assert calls.outcome == "answered"
+        assert calls.partner_id == env.ref("crm_callcenter.res_partner_an_demo")
+        assert calls.user_id == agent
+        events = env["crm.callcenter.event"].search([("provider_id", "=", provider.id)])
+        assert set(events.mapped("state")) == {"done"}
+    finally:
+        env.cr.rollback()
+        provider.active = False
+        env.cr.commit()

@@ -90,6 +90,21 @@ class CrmCallcenterProvider(models.Model):
         help="Standard Webhooks signing secret (whsec_...): the contact center "
         "signs each request with it.",
     )
+    event_processing = fields.Selection(
+        [
+            ("inline", "In the webhook request"),
+            ("queued", "In the background queue"),
+        ],
+        default="inline",
+        required=True,
+        help="In the webhook request: each event is folded before the "
+        "provider gets its answer (the simplest, the screen pop leaves "
+        "first). In the background queue: the event is stored and "
+        "answered at once, and a cron worker folds it right after "
+        "(a few tens of milliseconds later): for busy centers and "
+        "providers that want fast answers. Needs the cron workers "
+        "(max_cron_threads > 0).",
+    )
     request_timeout = fields.Integer(
         "Request Timeout (s)",
         default=DEFAULT_TIMEOUT,

@@ -73,3 +73,44 @@ class TestEventRetry(CallcenterCase):
         event.with_user(self.manager).action_reprocess()
         self.assertEqual(event.state, "done")
         self.assertTrue(self.get_call("retry-3"))
+
+
+class TestEventQueue(CallcenterCase):
+    """Queued processing: the webhook stores, the queue cron folds."""
+
+    def test_queued_events_wait_for_the_queue_then_fold(self):
+        self.provider.event_processing = "queued"
+        cron = self.env.ref("crm_callcenter.ir_cron_crm_callcenter_event_queue")
+        triggers_before = self.env["ir.cron.trigger"].search_count(
+            [("cron_id", "=", cron.id)]
+        )
+        results = self.feed(self.center.answered_call("q-1", agent="101"))
+        events = self.env["crm.callcenter.event"].browse([r[0].id for r in results])
+        self.assertEqual(set(events.mapped("state")), {"new"})
+        self.assertFalse(self.get_call("q-1"), "nothing folded in the request")
+        # One wake-up per transaction, not one per event.
+        self.assertEqual(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            triggers_before + 1,
+        )
+
+        with patch.object(self.env.cr, "commit"):
+            self.env["crm.callcenter.event"]._cron_process_queue()
+
+        events.invalidate_recordset()
+        self.assertEqual(set(events.mapped("state")), {"done"})
+        call = self.assertCallLogged(
+            "q-1", state="ended", outcome="answered", user_id=self.agent
+        )
+        self.assertEqual(call.partner_id, self.partner)
+        self.assertEqual(events.call_id, call)
+
+    def test_a_duplicate_of_a_queued_event_is_not_queued_twice(self):
+        self.provider.event_processing = "queued"
+        ringing = self.center.event("call.ringing", "q-2", agent="101")
+        self.feed([ringing, ringing])
+        Event = self.env["crm.callcenter.event"]
+        self.assertEqual(Event.search_count([("external_call_id", "=", "q-2")]), 1)
+        with patch.object(self.env.cr, "commit"):
+            Event._cron_process_queue()
+        self.assertCallLogged("q-2", state="ringing", user_id=self.agent)
