@@ -5,7 +5,10 @@ from odoo import api, fields, models
 from ..tools.providers.kazoo import HOOK_EVENTS, TOKEN_FIELD
 
 
+# One file per provider type (settings, secrets and adapter config side by
+# side), as every provider extends the same model.
 class CrmCallcenterProvider(models.Model):
+    # pylint: disable=consider-merging-classes-inherited
     _inherit = "crm.callcenter.provider"
 
     code = fields.Selection(
