@@ -4,7 +4,7 @@ A new provider is one module here that registers its adapter class, plus a
 ``selection_add`` on ``crm.callcenter.provider.code``.
 """
 
-from . import generic
+from . import freeswitch, generic, kazoo
 from .base import (
     ADAPTERS,
     DEFAULT_TIMEOUT,
@@ -22,6 +22,8 @@ __all__ = [
     "OriginateResult",
     "PayloadError",
     "ProviderAdapter",
+    "freeswitch",
     "generic",
     "get_adapter",
+    "kazoo",
 ]
