@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools import signature
-from ..tools.providers import DEFAULT_TIMEOUT, get_adapter
+from ..tools.providers import ADAPTERS, DEFAULT_TIMEOUT, get_adapter
 
 _logger = logging.getLogger(__name__)
 
@@ -96,6 +96,11 @@ class CrmCallcenterProvider(models.Model):
         help="How long to wait for the provider's API (click-to-call, "
         "dialer) before giving up with an error.",
     )
+    is_websocket = fields.Boolean(
+        compute="_compute_is_websocket",
+        help="Technical: the provider sends its events over a websocket the "
+        "listener holds, not to the webhook.",
+    )
     ws_state = fields.Selection(
         [
             ("disconnected", "Disconnected"),
@@ -111,9 +116,7 @@ class CrmCallcenterProvider(models.Model):
     )
     ws_state_at = fields.Datetime("Stream State Since", readonly=True, copy=False)
     ws_error = fields.Char("Stream Error", readonly=True, copy=False)
-    ws_last_event_at = fields.Datetime(
-        "Last Stream Event", readonly=True, copy=False
-    )
+    ws_last_event_at = fields.Datetime("Last Stream Event", readonly=True, copy=False)
     extension_ids = fields.One2many("crm.callcenter.extension", "provider_id")
     event_ids = fields.One2many("crm.callcenter.event", "provider_id")
     # Health figures read the inbox, which only managers may see.
@@ -150,6 +153,12 @@ class CrmCallcenterProvider(models.Model):
                 if provider.webhook_token
                 else False
             )
+
+    @api.depends("code")
+    def _compute_is_websocket(self):
+        for provider in self:
+            adapter = ADAPTERS.get(provider.code)
+            provider.is_websocket = bool(adapter and adapter.websocket)
 
     def _compute_counts(self):
         calls = dict(

@@ -4,7 +4,7 @@ A new provider is one module here that registers its adapter class, plus a
 ``selection_add`` on ``crm.callcenter.provider.code``.
 """
 
-from . import generic
+from . import asterisk_ari, generic
 from .base import (
     ADAPTERS,
     DEFAULT_TIMEOUT,
@@ -12,6 +12,7 @@ from .base import (
     OriginateResult,
     PayloadError,
     ProviderAdapter,
+    StreamError,
     get_adapter,
 )
 
@@ -22,6 +23,8 @@ __all__ = [
     "OriginateResult",
     "PayloadError",
     "ProviderAdapter",
+    "StreamError",
+    "asterisk_ari",
     "generic",
     "get_adapter",
 ]
