@@ -255,10 +255,12 @@ class AriCase(CallcenterCase):
             groups="base.group_system,crm_callcenter.crm_callcenter_group_manager",
         )
 
-    def ari_calls(self, provider=None):
-        return self.env["crm.callcenter.call"].search(
-            [("provider_id", "=", (provider or self.ari).id)]
-        )
+    def ari_calls(self, env_model=None):
+        """Calls of the ARI provider (``env_model``: a model of another env)."""
+        Call = (env_model or self.env["crm.callcenter.provider"]).env[
+            "crm.callcenter.call"
+        ]
+        return Call.search([("provider_id", "=", self.ari.id)])
 
 
 class AriServer:
