@@ -145,8 +145,9 @@ class ProviderStream(threading.Thread):
         self.stop_event.set()
 
     def run(self):
-        # Loaded as odoo.cli.callcenter_listen: the addon is imported by now.
-        from odoo.addons.crm_callcenter.tools.providers import (
+        # Loaded as odoo.cli.callcenter_listen, outside the addon's package:
+        # no relative import; the addon is imported by now.
+        from odoo.addons.crm_callcenter.tools.providers import (  # pylint: disable=odoo-addons-relative-import
             StreamError,
         )
 
@@ -259,8 +260,9 @@ class ProviderStream(threading.Thread):
         try:
             if ws.connected:
                 ws.close(timeout=1)
-        except (websocket.WebSocketException, OSError):
-            pass
+        except (websocket.WebSocketException, OSError) as exc:
+            # Closing a broken connection: nothing more to say to the peer.
+            _logger.debug("Call center stream close: %s", exc)
         finally:
             ws.shutdown()
 
@@ -272,7 +274,9 @@ class ProviderStream(threading.Thread):
             self.messages += 1
 
     def _handle(self, message):
-        from odoo.addons.crm_callcenter.tools.providers import PayloadError
+        from odoo.addons.crm_callcenter.tools.providers import (  # pylint: disable=odoo-addons-relative-import
+            PayloadError,
+        )
 
         snap = self.snapshot
         try:
