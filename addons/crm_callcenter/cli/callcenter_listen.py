@@ -334,8 +334,12 @@ class Listener:
             while not self.stop_event.is_set():
                 try:
                     self.sync()
-                except (psycopg2.Error, KeyError) as exc:
+                except psycopg2.Error as exc:
+                    # The database is away: try again at the next poll.
                     _logger.error("Call center listener cannot read providers: %s", exc)
+                except Exception:
+                    # A daemon keeps its streams: log and look again later.
+                    _logger.exception("Call center listener cannot read providers")
                 self.stop_event.wait(self.poll_interval)
         finally:
             for provider_id in list(self.streams):
