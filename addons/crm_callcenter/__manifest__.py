@@ -16,6 +16,7 @@
         "views/crm_callcenter_provider_views.xml",
         "views/crm_callcenter_provider_freeswitch_views.xml",
         "views/crm_callcenter_provider_kazoo_views.xml",
+        "views/crm_callcenter_provider_asterisk_ari_views.xml",
         "views/crm_callcenter_extension_views.xml",
         "views/crm_callcenter_event_views.xml",
         "views/crm_callcenter_call_views.xml",

@@ -8,6 +8,7 @@ from . import (
     crm_callcenter_event,
     crm_callcenter_extension,
     crm_callcenter_provider,
+    crm_callcenter_provider_asterisk_ari,
     crm_callcenter_provider_freeswitch,
     crm_callcenter_provider_kazoo,
     crm_lead,

@@ -111,6 +111,11 @@ class CrmCallcenterProvider(models.Model):
         help="How long to wait for the provider's API (click-to-call, "
         "dialer) before giving up with an error.",
     )
+    is_websocket = fields.Boolean(
+        compute="_compute_is_websocket",
+        help="Technical: the provider sends its events over a websocket the "
+        "listener holds, not to the webhook.",
+    )
     ws_state = fields.Selection(
         [
             ("disconnected", "Disconnected"),
@@ -163,6 +168,17 @@ class CrmCallcenterProvider(models.Model):
                 if provider.webhook_token
                 else False
             )
+
+    @api.depends("code")
+    def _compute_is_websocket(self):
+        for provider in self:
+            # The instance, not the class: a provider's settings decide
+            # (Kazoo uses its Blackhole websocket only when set to).
+            try:
+                adapter = provider.sudo()._get_adapter() if provider.code else None
+            except LookupError:
+                adapter = None
+            provider.is_websocket = bool(adapter and adapter.websocket)
 
     def _compute_counts(self):
         calls = dict(

@@ -4,7 +4,7 @@ A new provider is one module here that registers its adapter class, plus a
 ``selection_add`` on ``crm.callcenter.provider.code``.
 """
 
-from . import freeswitch, generic, kazoo
+from . import asterisk_ari, freeswitch, generic, kazoo
 from .base import (
     ADAPTERS,
     DEFAULT_TIMEOUT,
@@ -12,6 +12,7 @@ from .base import (
     OriginateResult,
     PayloadError,
     ProviderAdapter,
+    StreamError,
     get_adapter,
 )
 
@@ -22,6 +23,8 @@ __all__ = [
     "OriginateResult",
     "PayloadError",
     "ProviderAdapter",
+    "StreamError",
+    "asterisk_ari",
     "freeswitch",
     "generic",
     "get_adapter",

@@ -22,6 +22,15 @@ class PayloadError(ValueError):
     """The body cannot be read as the provider's format (answered with 400)."""
 
 
+class StreamError(Exception):
+    """A websocket provider says this event stream must be dropped (Asterisk
+    ARI ``ApplicationReplaced``: another client took the application).
+
+    The listener closes the connection, records the message as the stream's
+    error and reconnects only after its longest backoff delay.
+    """
+
+
 class OriginateError(Exception):
     """The provider refused or failed to originate a call.
 
@@ -137,6 +146,6 @@ class ProviderAdapter:
 
         ``dedup_key`` None means the message carries nothing to store
         (keep-alive, subscription reply). Raise PayloadError when it cannot
-        be read.
+        be read, StreamError when the stream must be dropped.
         """
         raise NotImplementedError
