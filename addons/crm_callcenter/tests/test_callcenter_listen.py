@@ -314,7 +314,11 @@ class TestCallcenterListen(AriCase):
         # Archived: the listener lets it go.
         self.write_provider({"active": False})
         wait_until(lambda: self.ari.id not in self.listener.streams, message="drop")
-        self.assertEqual(self.read_state()["ws_state"], "disconnected")
+        # The stream writes its last state as it stops: wait for it.
+        wait_until(
+            lambda: self.read_state()["ws_state"] == "disconnected",
+            message="disconnected state",
+        )
 
 
 class TestCallcenterListenCommand(AriCase):
