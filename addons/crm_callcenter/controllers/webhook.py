@@ -1,5 +1,6 @@
 import logging
 import time
+import urllib.parse
 
 from odoo import http
 from odoo.http import request
@@ -32,7 +33,11 @@ def _answer(status, body):
 
 class CallcenterWebhookController(http.Controller):
     @http.route(
-        "/callcenter/webhook/<string:token>",
+        [
+            "/callcenter/webhook/<string:token>",
+            # Providers that append their own path to the URL (Mango).
+            "/callcenter/webhook/<string:token>/<path:suffix>",
+        ],
         type="http",
         auth="public",
         methods=["GET", "POST"],
@@ -40,7 +45,7 @@ class CallcenterWebhookController(http.Controller):
         save_session=False,
         readonly=False,
     )
-    def callcenter_webhook(self, token, **_kwargs):
+    def callcenter_webhook(self, token, suffix=None, **_kwargs):
         """Receive provider events: authenticate, parse, store, fold.
 
         Nothing is stored unless the request is authentic and parses; once
@@ -51,6 +56,8 @@ class CallcenterWebhookController(http.Controller):
         if not provider:
             return _error(404, "unknown webhook")
         httprequest = request.httprequest
+        if suffix is not None and httprequest.method == "GET":
+            return _error(404, "unknown webhook")
         if httprequest.method == "GET":
             # URL checks (Zadarma's zd_echo); most providers never GET.
             answer = provider._get_adapter().handle_get(
@@ -62,11 +69,23 @@ class CallcenterWebhookController(http.Controller):
         if (httprequest.content_length or 0) > MAX_BODY_BYTES:
             return _error(413, "body too large")
         body = httprequest.get_data()
+        if not body and httprequest.form:
+            # Odoo parses x-www-form-urlencoded bodies before the route runs,
+            # which consumes the raw body: rebuild it from the fields (the
+            # form providers sign decoded values, not the raw bytes).
+            body = urllib.parse.urlencode(
+                list(httprequest.form.items(multi=True))
+            ).encode()
         if len(body) > MAX_BODY_BYTES:
             return _error(413, "body too large")
 
         adapter = provider._get_adapter()
         headers = httprequest.headers
+        # What is parsed and stored; the signature is checked on the body
+        # as received.
+        stored = adapter.stored_body(body, suffix)
+        if stored is None:
+            return _error(404, "unknown webhook")
         try:
             adapter.verify(
                 provider._get_adapter_config(),
@@ -83,15 +102,15 @@ class CallcenterWebhookController(http.Controller):
             return _error(401, "invalid signature")
 
         try:
-            events = adapter.parse(body, headers)
+            events = adapter.parse(stored, headers)
         except PayloadError as exc:
             return _error(400, str(exc))
-        dedup_key = adapter.request_key(headers, body, events)
+        dedup_key = adapter.request_key(headers, stored, events)
         if not dedup_key or len(dedup_key) > MAX_DEDUP_KEY:
             return _error(400, "missing or oversized event id")
 
         provider = provider.with_company(provider.company_id)
         request.env["crm.callcenter.event"].with_company(provider.company_id)._receive(
-            provider, dedup_key, body.decode("utf-8", "replace"), events
+            provider, dedup_key, stored.decode("utf-8", "replace"), events
         )
         return _answer(*adapter.reply(events))
