@@ -9,6 +9,7 @@ from . import (
     crm_callcenter_extension,
     crm_callcenter_provider,
     crm_callcenter_provider_mango,
+    crm_callcenter_provider_rostelecom,
     crm_lead,
     mail_activity,
     res_company,

@@ -5,6 +5,7 @@ from . import (
     test_event_retry,
     test_matching,
     test_provider_mango,
+    test_provider_rostelecom,
     test_reports,
     test_screen_pop,
     test_security,

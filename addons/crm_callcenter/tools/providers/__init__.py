@@ -4,7 +4,7 @@ A new provider is one module here that registers its adapter class, plus a
 ``selection_add`` on ``crm.callcenter.provider.code``.
 """
 
-from . import generic, mango
+from . import generic, mango, rostelecom
 from .base import (
     ADAPTERS,
     DEFAULT_TIMEOUT,
@@ -25,4 +25,5 @@ __all__ = [
     "generic",
     "get_adapter",
     "mango",
+    "rostelecom",
 ]
