@@ -33,7 +33,11 @@ def _answer(status, body):
 
 class CallcenterWebhookController(http.Controller):
     @http.route(
-        "/callcenter/webhook/<string:token>",
+        [
+            "/callcenter/webhook/<string:token>",
+            # Providers that append their own path to the URL (Mango).
+            "/callcenter/webhook/<string:token>/<path:suffix>",
+        ],
         type="http",
         auth="public",
         methods=["GET", "POST"],
@@ -41,7 +45,7 @@ class CallcenterWebhookController(http.Controller):
         save_session=False,
         readonly=False,
     )
-    def callcenter_webhook(self, token, **_kwargs):
+    def callcenter_webhook(self, token, suffix=None, **_kwargs):
         """Receive provider events: authenticate, parse, store, fold.
 
         Nothing is stored unless the request is authentic and parses; once
@@ -52,6 +56,8 @@ class CallcenterWebhookController(http.Controller):
         if not provider:
             return _error(404, "unknown webhook")
         httprequest = request.httprequest
+        if suffix is not None and httprequest.method == "GET":
+            return _error(404, "unknown webhook")
         if httprequest.method == "GET":
             # URL checks (Zadarma's zd_echo); most providers never GET.
             answer = provider._get_adapter().handle_get(
@@ -73,6 +79,11 @@ class CallcenterWebhookController(http.Controller):
 
         adapter = provider._get_adapter()
         headers = httprequest.headers
+        # What is parsed and stored; the signature is checked on the body
+        # as received.
+        stored = adapter.stored_body(body, suffix)
+        if stored is None:
+            return _error(404, "unknown webhook")
         try:
             adapter.verify(
                 provider._get_adapter_config(),
@@ -89,15 +100,15 @@ class CallcenterWebhookController(http.Controller):
             return _error(401, "invalid signature")
 
         try:
-            events = adapter.parse(body, headers)
+            events = adapter.parse(stored, headers)
         except PayloadError as exc:
             return _error(400, str(exc))
-        dedup_key = adapter.request_key(headers, body, events)
+        dedup_key = adapter.request_key(headers, stored, events)
         if not dedup_key or len(dedup_key) > MAX_DEDUP_KEY:
             return _error(400, "missing or oversized event id")
 
         provider = provider.with_company(provider.company_id)
         request.env["crm.callcenter.event"].with_company(provider.company_id)._receive(
-            provider, dedup_key, body.decode("utf-8", "replace"), events
+            provider, dedup_key, stored.decode("utf-8", "replace"), events
         )
         return _answer(*adapter.reply(events))

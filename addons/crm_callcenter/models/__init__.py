@@ -11,6 +11,8 @@ from . import (
     crm_callcenter_provider_asterisk_ari,
     crm_callcenter_provider_freeswitch,
     crm_callcenter_provider_kazoo,
+    crm_callcenter_provider_mango,
+    crm_callcenter_provider_rostelecom,
     crm_lead,
     mail_activity,
     res_company,

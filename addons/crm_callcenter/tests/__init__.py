@@ -8,6 +8,8 @@ from . import (
     test_provider_asterisk_ari,
     test_provider_freeswitch,
     test_provider_kazoo,
+    test_provider_mango,
+    test_provider_rostelecom,
     test_reports,
     test_screen_pop,
     test_security,

@@ -4,6 +4,9 @@ import itertools
 import json
 import time
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
+
+import requests
 
 from odoo.addons.bus.models.bus import channel_with_db, json_dump
 from odoo.tests import new_test_user
@@ -168,3 +171,23 @@ class CallcenterCase(TransactionCase):
             if content["type"] == notification_type:
                 payloads.append(content["payload"])
         return payloads
+
+
+# Odoo's test cases refuse requests to other hosts before they reach the
+# transport, where ``responses`` fakes the providers' APIs.
+_REQUESTS_SEND = requests.Session.send
+_ADAPTER_SEND = requests.adapters.HTTPAdapter.send
+
+
+class FakedApiMixin:
+    """Let requests to ``faked_api_hosts`` through to ``responses``, only
+    while it is active (never to the real provider)."""
+
+    faked_api_hosts = ()
+
+    @classmethod
+    def _request_handler(cls, s, r, /, **kw):
+        faked = requests.adapters.HTTPAdapter.send is not _ADAPTER_SEND
+        if faked and urlsplit(r.url).hostname in cls.faked_api_hosts:
+            return _REQUESTS_SEND(s, r, **kw)
+        return super()._request_handler(s, r, **kw)

@@ -4,7 +4,7 @@ A new provider is one module here that registers its adapter class, plus a
 ``selection_add`` on ``crm.callcenter.provider.code``.
 """
 
-from . import asterisk_ari, freeswitch, generic, kazoo
+from . import asterisk_ari, freeswitch, generic, kazoo, mango, rostelecom
 from .base import (
     ADAPTERS,
     DEFAULT_TIMEOUT,
@@ -29,4 +29,6 @@ __all__ = [
     "generic",
     "get_adapter",
     "kazoo",
+    "mango",
+    "rostelecom",
 ]

@@ -104,6 +104,21 @@ class ProviderAdapter:
         """
         return 200, {"status": "ok"}
 
+    def stored_body(self, body, suffix=None):
+        """The body to parse and store, from the body as received.
+
+        ``suffix`` is what follows the webhook URL in a POST to
+        ``<webhook URL>/<suffix>``, else None. Providers that append their
+        own path to the URL the administrator gives them (Mango:
+        ``/events/call``, ``/events/summary``...) keep it in the returned
+        body, so that ``parse`` and the retry cron, which only see the
+        stored body, know it. The inbox stores text: a body in another
+        charset is re-encoded to UTF-8 here. Return None to answer 404 (the
+        default for any suffix: the provider does not post to sub-paths).
+        The signature is checked on the body as received.
+        """
+        return body if suffix is None else None
+
     def handle_get(self, config, args, headers):
         """Answer a GET on the webhook URL (URL checks such as Zadarma's
         ``zd_echo``): ``(status, body)``, or None when the provider never
