@@ -111,9 +111,7 @@ class CrmCallcenterProvider(models.Model):
     )
     ws_state_at = fields.Datetime("Stream State Since", readonly=True, copy=False)
     ws_error = fields.Char("Stream Error", readonly=True, copy=False)
-    ws_last_event_at = fields.Datetime(
-        "Last Stream Event", readonly=True, copy=False
-    )
+    ws_last_event_at = fields.Datetime("Last Stream Event", readonly=True, copy=False)
     extension_ids = fields.One2many("crm.callcenter.extension", "provider_id")
     event_ids = fields.One2many("crm.callcenter.event", "provider_id")
     # Health figures read the inbox, which only managers may see.
@@ -213,6 +211,12 @@ class CrmCallcenterProvider(models.Model):
     def _get_adapter(self):
         self.ensure_one()
         return get_adapter(self.code)
+
+    def _can_originate(self):
+        """Whether calls can be placed through this provider (click-to-call);
+        provider types whose settings are needed for it check them too."""
+        self.ensure_one()
+        return self.active and self._get_adapter().can_originate
 
     def _get_adapter_config(self):
         """Settings and secrets the adapter needs (read as superuser)."""

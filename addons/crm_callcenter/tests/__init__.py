@@ -2,6 +2,7 @@ from . import (
     test_call_folding,
     test_call_handling,
     test_callbacks,
+    test_click_to_call,
     test_event_retry,
     test_matching,
     test_reports,
