@@ -10,6 +10,7 @@ from . import (
     test_security,
     test_signature,
     test_ui,
+    test_ui_click_to_call,
     test_ui_screen_pop,
     test_webhook,
 )
