@@ -1172,8 +1172,12 @@ class CrmCallcenterCall(models.Model):
         """Lead and contact of a placed call: the record the agent called
         from (a lead, a contact, the call called back), else the records
         matching the number as for an incoming call."""
-        if res_model in ("crm.lead", "res.partner", self._name) and res_id:
-            record = self.env[res_model].browse(int(res_id)).exists()
+        if (
+            res_model in ("crm.lead", "res.partner", self._name)
+            and isinstance(res_id, int)
+            and res_id > 0
+        ):
+            record = self.env[res_model].browse(res_id).exists()
             if record:
                 record.check_access("read")
                 if res_model == "crm.lead":

@@ -225,7 +225,7 @@ class TestClickToCall(ClickToCallCase):
 
         def center(request):
             correlation_id = json.loads(request.body)["correlation_id"]
-            seen["rows"] = self.calls().mapped("correlation_id")
+            seen["rows"] = self.calls().ids
             # As the webhook would (it cannot run concurrently in a test).
             self.feed(self.outbound_events("pbx-early", correlation_id)[:1])
             return 200, {}, json.dumps({"call_id": "pbx-early"})
@@ -237,6 +237,7 @@ class TestClickToCall(ClickToCallCase):
         call = self.assertCallLogged("pbx-early", user_id=self.agent, state="ringing")
         self.assertEqual(call.id, result["call_id"])
         self.assertEqual(self.calls(), call)
+        self.assertEqual([call.id], seen["rows"], "the event adopted the click's row")
         self.assertEqual(len(call.event_ids), 1)
 
     def test_events_by_provider_id_before_its_answer_are_merged(self):

@@ -326,6 +326,9 @@ export class CallcenterService {
                 });
             });
         }
+        // The agent chose what is on their screen: answering must not open
+        // the record over it.
+        this.autoOpened.add(result.call_id);
         this.notification.add(result.message, { type: "success", title: _t("Calling") });
         return result;
     }
