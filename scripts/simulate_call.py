@@ -7,6 +7,13 @@ Example (the demo provider's URL is printed by scripts/run.sh)::
     python3 scripts/simulate_call.py --url ... --scenario missed --from "0987 654 321"
     python3 scripts/simulate_call.py --url ... --scenario callback --from "0987 654 321"
 
+With ``--serve-originate PORT`` it plays the center's side of click-to-call
+instead: it answers Odoo's signed originate requests on
+``http://127.0.0.1:PORT/originate`` (the provider's Originate URL) and
+reports each call it places to ``--url``::
+
+    python3 scripts/simulate_call.py --url ... --serve-originate 8070
+
 Each request is signed like a real contact center signs it (Standard
 Webhooks), so what works here works from a real center.
 """
@@ -18,9 +25,11 @@ import hmac
 import json
 import random
 import sys
+import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
@@ -33,6 +42,21 @@ def sign(secret, msg_id, timestamp, body):
     key = base64.b64decode(secret.removeprefix("whsec_"))
     digest = hmac.new(key, f"{msg_id}.{timestamp}.".encode() + body, hashlib.sha256)
     return "v1," + base64.b64encode(digest.digest()).decode()
+
+
+def verify(secret, headers, body, tolerance=300):
+    """Whether Odoo signed ``body`` (Standard Webhooks, as for webhooks)."""
+    msg_id = headers.get("webhook-id") or ""
+    timestamp = headers.get("webhook-timestamp") or ""
+    if not msg_id or not timestamp.isdigit():
+        return False
+    if abs(time.time() - int(timestamp)) > tolerance:
+        return False
+    expected = sign(secret, msg_id, timestamp, body)
+    return any(
+        hmac.compare_digest(candidate, expected)
+        for candidate in (headers.get("webhook-signature") or "").split()
+    )
 
 
 SCENARIOS = {
@@ -101,6 +125,119 @@ def scenario_events(scenario, call_id, number, agent, did):
     return events
 
 
+ORIGINATE_OUTCOMES = {
+    "answered": "the customer answers after 6 s, they talk 60 s",
+    "no_answer": "the customer does not answer within 30 s",
+    "busy": "the customer's line is busy",
+    "refused": "the center refuses the request (agent offline)",
+}
+
+
+def originate_events(outcome, call_id, agent, number, correlation_id):
+    """The events of a call placed by click-to-call: the center rings the
+    agent's extension, then dials the customer."""
+    start = datetime.now(timezone.utc).replace(microsecond=0)
+    data = {
+        "call_id": call_id,
+        "direction": "outbound",
+        "from": agent,
+        "to": number,
+        "agent": agent,
+        "correlation_id": correlation_id,
+    }
+    ringing = {"type": "call.ringing", "at": start, "data": data}
+    if outcome == "answered":
+        return [
+            ringing,
+            {"type": "call.answered", "at": start + timedelta(seconds=6), "data": data},
+            {
+                "type": "call.ended",
+                "at": start + timedelta(seconds=66),
+                "data": {**data, "hangup_cause": "NORMAL_CLEARING"},
+            },
+        ]
+    cause, end = {"no_answer": ("NO_ANSWER", 30), "busy": ("USER_BUSY", 4)}[outcome]
+    return [
+        ringing,
+        {
+            "type": "call.ended",
+            "at": start + timedelta(seconds=end),
+            "data": {**data, "outcome": outcome, "hangup_cause": cause},
+        },
+    ]
+
+
+class OriginateHandler(BaseHTTPRequestHandler):
+    """The center's click-to-call endpoint (settings on ``self.server``)."""
+
+    def _answer(self, status, doc):
+        body = json.dumps(doc).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        server = self.server
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if not verify(server.secret, self.headers, body):
+            self._answer(401, {"error": "invalid signature"})
+            return
+        try:
+            doc = json.loads(body)
+            agent, number = doc["agent"], doc["number"]
+            correlation_id = doc["correlation_id"]
+        except (ValueError, TypeError, KeyError):
+            self._answer(400, {"error": "agent, number and correlation_id required"})
+            return
+        server.received.append(doc)
+        server.log(f"originate {agent} -> {number} ({correlation_id})")
+        if server.outcome == "refused":
+            self._answer(409, {"error": f"Agent {agent} is offline"})
+            return
+        call_id = f"sim-out-{uuid.uuid4().hex[:12]}"
+        events = originate_events(
+            server.outcome, call_id, agent, number, correlation_id
+        )
+        # A PBX rings the agent before it answers the request: Odoo gets the
+        # first event while it still waits for this answer.
+        server.play(events[:1])
+        self._answer(200, {"call_id": call_id} if server.give_call_id else {})
+        threading.Thread(target=server.play, args=(events[1:],), daemon=True).start()
+
+    def log_message(self, *args):
+        """Quiet: the simulator prints its own lines."""
+
+
+def make_originate_server(
+    url, secret, port, host="127.0.0.1", outcome="answered", delay=1.0,
+    timeout=10.0, give_call_id=True, log=print,
+):  # fmt: skip
+    """An HTTP server playing the center's side of click-to-call; call its
+    ``serve_forever()``. ``received`` lists the requests it accepted,
+    ``played`` the events it sent with Odoo's answer."""
+    server = ThreadingHTTPServer((host, port), OriginateHandler)
+    server.secret = secret
+    server.outcome = outcome
+    server.give_call_id = give_call_id
+    server.log = log
+    server.received = []
+    server.played = []
+
+    def play(events):
+        for index, event in enumerate(events):
+            if index:
+                time.sleep(delay)
+            response = post(url, secret, event, timeout)
+            server.played.append((event, response.status_code))
+            call_id = event["data"]["call_id"]
+            log(f"{event['type']:<14} {call_id} -> HTTP {response.status_code}")
+
+    server.play = play
+    return server
+
+
 def post(url, secret, event, timeout):
     body = (
         event.get("body")
@@ -150,7 +287,38 @@ def main(argv=None):
         "--delay", type=float, default=1.0, help="seconds between events"
     )
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument(
+        "--serve-originate",
+        type=int,
+        metavar="PORT",
+        help="play the center's side of click-to-call: answer originate "
+        "requests on http://127.0.0.1:PORT/originate",
+    )
+    parser.add_argument(
+        "--originate-outcome",
+        choices=list(ORIGINATE_OUTCOMES),
+        default="answered",
+        help="; ".join(f"{name}: {text}" for name, text in ORIGINATE_OUTCOMES.items()),
+    )
     args = parser.parse_args(argv)
+
+    if args.serve_originate:
+        server = make_originate_server(
+            args.url,
+            args.secret,
+            args.serve_originate,
+            outcome=args.originate_outcome,
+            delay=args.delay,
+            timeout=args.timeout,
+        )
+        print(f"Originate URL: http://127.0.0.1:{server.server_port}/originate")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+        return 0
 
     call_id = args.call_id or f"sim-{uuid.uuid4().hex[:12]}"
     if args.number is None:

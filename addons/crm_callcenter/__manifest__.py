@@ -20,6 +20,7 @@
         "views/crm_callcenter_provider_asterisk_ari_views.xml",
         "views/crm_callcenter_provider_mango_views.xml",
         "views/crm_callcenter_provider_rostelecom_views.xml",
+        "views/crm_callcenter_provider_generic_views.xml",
         "views/crm_callcenter_extension_views.xml",
         "views/crm_callcenter_event_views.xml",
         "views/crm_callcenter_call_views.xml",

@@ -10,6 +10,7 @@ from . import (
     crm_callcenter_provider,
     crm_callcenter_provider_asterisk_ari,
     crm_callcenter_provider_freeswitch,
+    crm_callcenter_provider_generic,
     crm_callcenter_provider_kazoo,
     crm_callcenter_provider_mango,
     crm_callcenter_provider_rostelecom,

@@ -1,7 +1,13 @@
+import logging
+import random
 import re
+import time
+import uuid
 from datetime import timedelta
 
+import requests
 from markupsafe import Markup
+from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.addons.phone_validation.models.mail_thread_phone import PHONE_REGEX_PATTERN
@@ -10,6 +16,10 @@ from odoo.tools import SQL, plaintext2html
 
 from ..tools.call_event import OUTCOMES, STATE_RANK
 from ..tools.phone import normalize_number
+from ..tools.providers import OriginateError, OriginateResult
+from .crm_callcenter_event import CONCURRENCY_ERRORS
+
+_logger = logging.getLogger(__name__)
 
 OUTCOME_SELECTION = [
     ("answered", "Answered"),
@@ -34,6 +44,13 @@ DETAIL_FIELDS = (
 )
 MATCH_LIMIT = 20
 LIVE_CALL_HOURS = 4
+AGENT_GROUP = "crm_callcenter.crm_callcenter_group_agent"
+MANAGER_GROUP = "crm_callcenter.crm_callcenter_group_manager"
+# External id of a call placed from Odoo until the provider names it.
+PLACEHOLDER_PREFIX = "odoo-c2c-"
+# Short transactions of click-to-call retried when a provider event of the
+# same call holds the row.
+NEW_TRANSACTION_ATTEMPTS = 5
 
 
 class CrmCallcenterCall(models.Model):
@@ -538,10 +555,14 @@ class CrmCallcenterCall(models.Model):
     def _match_counterpart(self):
         """Lead and contact of the customer's number, and the other candidates."""
         self.ensure_one()
-        number = self._counterpart_number()
+        return self._prepare_match_vals(self._counterpart_number(), self.company_id)
+
+    @api.model
+    def _prepare_match_vals(self, number, company):
+        """Lead, contact and other candidates of an E.164 number, as call values."""
         if not number or not number.startswith("+"):
             return {}
-        leads, partners = self._find_candidates(number, self.company_id)
+        leads, partners = self._find_candidates(number, company)
         if not leads and not partners:
             return {}
         lead, partner = self._choose_candidates(leads, partners)
@@ -734,7 +755,9 @@ class CrmCallcenterCall(models.Model):
         """The current user's presence and live calls (systray after a reload)."""
         user = self.env.user
         calls = self.env["crm.callcenter.call"]
+        can_call = False
         if user.has_group("crm_callcenter.crm_callcenter_group_agent"):
+            can_call = bool(self._get_originate_extension(user)[1])
             # Calls without an end event for hours are stale, not live.
             since = fields.Datetime.now() - timedelta(hours=LIVE_CALL_HOURS)
             calls = self.search(
@@ -755,6 +778,7 @@ class CrmCallcenterCall(models.Model):
             **user._callcenter_presence_dict(),
             "presence_options": list(presence.items()),
             "auto_open": user.callcenter_auto_open,
+            "can_click_to_call": can_call,
             "calls": [call._bus_payload(user) for call in calls],
         }
 
@@ -957,3 +981,373 @@ class CrmCallcenterCall(models.Model):
         action["domain"] = domain
         action["context"] = {}
         return action
+
+    # ------------------------------------------------------------------
+    # Click-to-call
+    # ------------------------------------------------------------------
+
+    @api.model
+    def action_click_to_call(self, number, res_model=None, res_id=None, confirm=False):
+        """Place a call from the current agent's extension to ``number``.
+
+        Called by the web client (phone links, Call and Call back buttons).
+        ``res_model``/``res_id`` name the lead, contact or call the agent
+        called from; without them the number is matched like a caller's.
+
+        Returns ``{"status": "calling", "call_id", "number", "message"}``,
+        or ``{"status": "confirm", "number", "message"}`` when the number is
+        blacklisted and the user is a call center manager: the client asks
+        them and calls again with ``confirm=True``. Anything else that stops
+        the call raises a UserError, and leaves no call behind.
+
+        The call row is created and committed in its own transaction before
+        the provider is asked, so that the provider's first events, which
+        may reach another worker while this request still waits for the
+        provider's answer, find it by its correlation id.
+        """
+        user = self.env.user
+        if not user.has_group(AGENT_GROUP):
+            raise UserError(self.env._("Only call center agents can place calls."))
+        extension, provider = self._get_originate_extension(user)
+        if not provider:
+            raise UserError(
+                self.env._(
+                    "You have no extension on a provider that can place calls. "
+                    "Ask your call center manager to set one up for you."
+                )
+            )
+        e164 = normalize_number(number, provider.default_country_id.code)
+        if not e164.startswith("+"):
+            raise UserError(
+                self.env._(
+                    "%(number)s is not a phone number that can be called.",
+                    number=(number or "").strip() or '""',
+                )
+            )
+        if self._is_blacklisted(e164):
+            if not user.has_group(MANAGER_GROUP):
+                raise UserError(
+                    self.env._(
+                        "%(number)s is on the blacklist: the customer does not want "
+                        "to be contacted. Only a call center manager can call it.",
+                        number=e164,
+                    )
+                )
+            if not confirm:
+                return {
+                    "status": "confirm",
+                    "number": e164,
+                    "message": self.env._(
+                        "%(number)s is on the blacklist: the customer does not "
+                        "want to be contacted. Call anyway?",
+                        number=e164,
+                    ),
+                }
+            _logger.info("User %s calls blacklisted number %s", user.id, e164)
+        vals = self._prepare_click_to_call_vals(
+            provider, extension, e164, res_model, res_id
+        )
+        config = provider._get_adapter_config()
+        adapter = provider._get_adapter()
+        call_id = self._originate_create(vals)
+        try:
+            result = adapter.originate(
+                config, extension.name, e164, vals["correlation_id"]
+            )
+        except Exception as exc:
+            log = _logger.info if isinstance(exc, OriginateError) else _logger.exception
+            log("Provider %s could not place call %s: %s", provider.id, call_id, exc)
+            self._originate_discard(call_id, vals["external_call_id"])
+            raise UserError(
+                self._originate_error_message(exc, config["timeout"])
+            ) from exc
+        call_id = self._originate_store_result(
+            call_id, vals["external_call_id"], result
+        )
+        return {
+            "status": "calling",
+            "call_id": call_id,
+            "number": e164,
+            "message": self.env._(
+                "Calling %(number)s from extension %(extension)s.",
+                number=e164,
+                extension=extension.name,
+            ),
+        }
+
+    def action_call_back(self):
+        """Call button of the call form: call the customer of this call."""
+        self.ensure_one()
+        self.check_access("read")
+        number = self.customer_number or self._counterpart_number()
+        if not number:
+            raise UserError(self.env._("This call has no customer number to call."))
+        return self._click_to_call_client_action(number, self._name, self.id)
+
+    @api.model
+    def _click_to_call_client_action(self, number, res_model, res_id):
+        """Form buttons place calls through the web client, which shows the
+        outcome and asks for the blacklist confirmation."""
+        return {
+            "type": "ir.actions.client",
+            "tag": "crm_callcenter.click_to_call",
+            "params": {"number": number, "res_model": res_model, "res_id": res_id},
+        }
+
+    @api.model
+    def _get_originate_extension(self, user):
+        """``(extension, provider)`` the user's calls are placed from.
+
+        Among the user's extensions on active providers (of the selected
+        companies) that can place calls: the one flagged preferred, else the
+        first provider by sequence; an extension of that very provider before
+        one for every provider. Empty recordsets when there is none.
+        """
+        Extension = self.env["crm.callcenter.extension"]
+        Provider = self.env["crm.callcenter.provider"]
+        extensions = Extension.search([("user_id", "=", user.id)])
+        if not extensions:
+            return Extension, Provider
+        providers = Provider.search(
+            [("company_id", "in", self.env.companies.ids)]
+        ).filtered(lambda provider: provider._can_originate())
+        options = []
+        for extension in extensions:
+            usable = (
+                extension.provider_id & providers
+                if extension.provider_id
+                else providers
+            )
+            for provider in usable:
+                key = (
+                    not extension.is_preferred,
+                    provider.sequence,
+                    provider.id,
+                    not extension.provider_id,
+                    extension.id,
+                )
+                options.append((key, extension, provider))
+        if not options:
+            return Extension, Provider
+        _key, extension, provider = min(options, key=lambda option: option[0])
+        return extension, provider
+
+    @api.model
+    def _is_blacklisted(self, number):
+        # Only system administrators may read the blacklist; the question
+        # here is about this one number.
+        return bool(
+            self.env["phone.blacklist"]
+            .sudo()
+            .search_count([("number", "=", number)], limit=1)
+        )
+
+    @api.model
+    def _prepare_click_to_call_vals(
+        self, provider, extension, number, res_model, res_id
+    ):
+        correlation_id = str(uuid.uuid4())
+        vals = {
+            "provider_id": provider.id,
+            "company_id": provider.company_id.id,
+            # Until the provider names the call (in its answer or events).
+            "external_call_id": PLACEHOLDER_PREFIX + correlation_id,
+            "correlation_id": correlation_id,
+            "direction": "outbound",
+            "state": "ringing",
+            "from_number": extension.name,
+            "to_number": number,
+            "customer_number": number,
+            "extension": extension.name,
+            "user_id": self.env.user.id,
+            "started_at": fields.Datetime.now(),
+        }
+        vals.update(
+            self._click_to_call_record_vals(number, provider, res_model, res_id)
+        )
+        return vals
+
+    @api.model
+    def _click_to_call_record_vals(self, number, provider, res_model, res_id):
+        """Lead and contact of a placed call: the record the agent called
+        from (a lead, a contact, the call called back), else the records
+        matching the number as for an incoming call."""
+        if (
+            res_model in ("crm.lead", "res.partner", self._name)
+            and isinstance(res_id, int)
+            and res_id > 0
+        ):
+            record = self.env[res_model].browse(res_id).exists()
+            if record:
+                record.check_access("read")
+                if res_model == "crm.lead":
+                    return {"lead_id": record.id, "partner_id": record.partner_id.id}
+                if res_model == "res.partner":
+                    return {"partner_id": record.id}
+                # The agent may read the call, not necessarily its lead.
+                call = record.sudo()
+                if call.customer_number == number and (call.lead_id or call.partner_id):
+                    return {
+                        "lead_id": call.lead_id.id,
+                        "partner_id": call.partner_id.id,
+                    }
+        return self._prepare_match_vals(number, provider.company_id)
+
+    @api.model
+    def _in_new_transaction(self, func, retry_on=CONCURRENCY_ERRORS):
+        """Run ``func(env)`` in a transaction of its own, committed at once
+        (whatever becomes of the current request), retried when a provider
+        event of the same call held the row."""
+        for attempt in range(1, NEW_TRANSACTION_ATTEMPTS + 1):
+            try:
+                with self.env.registry.cursor() as cr:
+                    return func(self.env(cr=cr))
+            except retry_on:
+                if attempt == NEW_TRANSACTION_ATTEMPTS:
+                    raise
+                time.sleep(random.uniform(0.05, 0.2) * attempt)
+        return None
+
+    @api.model
+    def _originate_create(self, vals):
+        """Create (and commit) the row of a call being placed; its id."""
+
+        def create(env):
+            # Calls are the provider's records, agents cannot create them:
+            # created as superuser, with the agent as the call's agent.
+            call = env["crm.callcenter.call"].sudo().create(vals)
+            call.write(call._prepare_line_vals(call.provider_id))
+            call._notify_agent(call.user_id)
+            return call.id
+
+        return self._in_new_transaction(create)
+
+    @api.model
+    def _originate_discard(self, call_id, placeholder):
+        """Remove the row of a call the provider did not place.
+
+        A row the provider's events adopted meanwhile (it has the provider's
+        call id) is kept: that call exists, whatever the answer said.
+        """
+
+        def discard(env):
+            env.cr.execute(
+                SQL(
+                    "SELECT external_call_id FROM crm_callcenter_call"
+                    " WHERE id = %s FOR UPDATE",
+                    call_id,
+                )
+            )
+            row = env.cr.fetchone()
+            if not row or row[0] != placeholder:
+                return False
+            call = env["crm.callcenter.call"].sudo().browse(call_id)
+            # The agent's card of the call goes away.
+            call._notify_agent(call.user_id, closed=True)
+            call.unlink()
+            return True
+
+        return self._in_new_transaction(discard)
+
+    @api.model
+    def _originate_store_result(self, call_id, placeholder, result):
+        """Keep what the provider answered: its call id (unless its events
+        named the call already) and the id its events echo.
+
+        Returns the id of the call, which is another row when the provider's
+        events created the call under its id before it answered us.
+        """
+        result = result or OriginateResult()
+        external_id = result.external_call_id
+
+        def store(env):
+            env.cr.execute(
+                SQL(
+                    "SELECT provider_id, external_call_id, correlation_id"
+                    " FROM crm_callcenter_call WHERE id = %s FOR NO KEY UPDATE",
+                    call_id,
+                )
+            )
+            row = env.cr.fetchone()
+            if not row:
+                return call_id
+            provider_id, current_id, correlation_id = row
+            call = env["crm.callcenter.call"].sudo().browse(call_id)
+            vals = {}
+            if result.correlation_id and result.correlation_id != correlation_id:
+                vals["correlation_id"] = result.correlation_id
+            if external_id and current_id == placeholder:
+                env.cr.execute(
+                    SQL(
+                        "SELECT id FROM crm_callcenter_call WHERE provider_id = %s"
+                        " AND external_call_id = %s FOR NO KEY UPDATE",
+                        provider_id,
+                        external_id,
+                    )
+                )
+                other = env.cr.fetchone()
+                if other:
+                    return call._merge_into(call.browse(other[0]), vals)
+                vals["external_call_id"] = external_id
+            if vals:
+                call.write(vals)
+            return call_id
+
+        try:
+            # A unique violation: the provider's first event is creating the
+            # call under this id right now; the next attempt merges into it.
+            return self._in_new_transaction(
+                store, retry_on=(*CONCURRENCY_ERRORS, pg_errors.UniqueViolation)
+            )
+        except Exception:
+            # The call is placed and rings: not an error for the agent. Its
+            # events still find the row by the correlation id.
+            _logger.exception("Could not store the provider's id of call %s", call_id)
+            return call_id
+
+    def _merge_into(self, other, vals):
+        """Fold a placed call into the row the provider's events created
+        under the provider's call id; the id of that row."""
+        self.ensure_one()
+        before = other._fold_snapshot()
+        merge = {"correlation_id": self.correlation_id, **vals}
+        for fname in ("user_id", "partner_id", "lead_id", "team_id"):
+            if self[fname] and not other[fname]:
+                merge[fname] = self[fname].id
+        for fname in ("extension", "from_number", "to_number", "customer_number"):
+            if self[fname] and not other[fname]:
+                merge[fname] = self[fname]
+        other.write(merge)
+        if self.user_id:
+            self._notify_agent(self.user_id, closed=True)
+        self.unlink()
+        other._after_fold(other.provider_id, before)
+        return other.id
+
+    @api.model
+    def _originate_error_message(self, exc, timeout):
+        """What the agent reads when a call could not be placed."""
+        cause = (
+            exc
+            if isinstance(exc, requests.RequestException)
+            else exc.__cause__ or exc.__context__
+        )
+        if isinstance(cause, requests.Timeout):
+            return self.env._(
+                "The provider did not answer in %(seconds)s seconds.", seconds=timeout
+            )
+        if isinstance(cause, requests.ConnectionError):
+            return self.env._(
+                "The provider could not be reached. Try again later, or ask your "
+                "call center manager to check the provider's address."
+            )
+        if isinstance(exc, OriginateError):
+            return self.env._(
+                "The provider could not place the call: %(reason)s",
+                reason=str(exc) or exc.__class__.__name__,
+            )
+        return self.env._(
+            "The call could not be placed because of an unexpected error "
+            "(%(error)s); the details are in the server log.",
+            error=exc.__class__.__name__,
+        )

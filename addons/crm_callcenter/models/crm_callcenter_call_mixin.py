@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class CrmCallcenterCallMixin(models.AbstractModel):
@@ -31,3 +32,17 @@ class CrmCallcenterCallMixin(models.AbstractModel):
         return self.env["crm.callcenter.call"]._action_for_domain(
             [(self._callcenter_call_field, "=", self.id)]
         )
+
+    def action_callcenter_call(self):
+        """Call button of the form: call the record's phone number."""
+        self.ensure_one()
+        number = self._callcenter_phone_number()
+        if not number:
+            raise UserError(self.env._("There is no phone number to call."))
+        return self.env["crm.callcenter.call"]._click_to_call_client_action(
+            number, self._name, self.id
+        )
+
+    def _callcenter_phone_number(self):
+        self.ensure_one()
+        return self.phone

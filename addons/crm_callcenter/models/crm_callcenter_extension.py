@@ -25,6 +25,12 @@ class CrmCallcenterExtension(models.Model):
         related="provider_id.company_id", store=True, readonly=True
     )
     active = fields.Boolean(default=True)
+    is_preferred = fields.Boolean(
+        "Preferred for Calls",
+        help="When the agent has extensions on several providers that can place "
+        "calls, calls placed from Odoo (click-to-call) use this one; otherwise "
+        "the first provider in the list.",
+    )
 
     _name_provider_unique = models.UniqueIndex(
         "(provider_id, name) WHERE provider_id IS NOT NULL",

@@ -243,6 +243,12 @@ class CrmCallcenterProvider(models.Model):
         self.ensure_one()
         return get_adapter(self.code)
 
+    def _can_originate(self):
+        """Whether calls can be placed through this provider (click-to-call);
+        provider types whose settings are needed for it check them too."""
+        self.ensure_one()
+        return self.active and self._get_adapter().can_originate
+
     def _get_adapter_config(self):
         """Settings and secrets the adapter needs (read as superuser)."""
         self.ensure_one()

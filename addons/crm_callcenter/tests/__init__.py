@@ -3,6 +3,7 @@ from . import (
     test_call_handling,
     test_callbacks,
     test_callcenter_listen,
+    test_click_to_call,
     test_event_retry,
     test_matching,
     test_provider_asterisk_ari,
@@ -15,6 +16,7 @@ from . import (
     test_security,
     test_signature,
     test_ui,
+    test_ui_click_to_call,
     test_ui_screen_pop,
     test_webhook,
 )

@@ -17,20 +17,39 @@ Signed with Standard Webhooks (``webhook-id``, ``webhook-timestamp``,
         "outcome": "answered",           # see call_event.OUTCOMES
         "hangup_cause": "NORMAL_CLEARING",
         "recording_url": "https://...",
-        "queue": "sales", "campaign": "spring-promo"
+        "queue": "sales", "campaign": "spring-promo",
+        "correlation_id": "6f1c..."      # echoed from a click-to-call, optional
       }
     }
 
 ``webhook-id`` is the dedup key: a redelivery of the same message is
 accepted and changes nothing.
+
+Click-to-call: Odoo POSTs to the provider's Originate URL, signed the same
+way with the same secret::
+
+    {"agent": "101", "number": "+84903555111", "correlation_id": "6f1c..."}
+
+and the center answers 2xx, optionally ``{"call_id": "c-2001"}`` (its id of
+the call), or 4xx/5xx with ``{"error": "Agent 101 is offline"}``. Events of
+that call carry ``data.correlation_id`` (and/or the same ``call_id``).
 """
 
 import json
+import time
 from datetime import datetime, timezone
+
+import requests
 
 from .. import signature
 from ..call_event import DIRECTIONS, OUTCOMES, CallEvent
-from .base import PayloadError, ProviderAdapter, register
+from .base import (
+    OriginateError,
+    OriginateResult,
+    PayloadError,
+    ProviderAdapter,
+    register,
+)
 
 EVENT_STATES = {
     "call.ringing": "ringing",
@@ -39,6 +58,8 @@ EVENT_STATES = {
     "call.updated": None,
 }
 MAX_TEXT = 2048
+# The center's error text is shown to the agent: keep it to a sentence or two.
+MAX_ERROR_TEXT = 300
 
 
 def parse_datetime(value, field):
@@ -86,9 +107,27 @@ def _seconds(data, key):
     return value
 
 
+def _center_error(response):
+    """The ``error`` text of a JSON error answer, if the center gave one."""
+    try:
+        answer = response.json()
+    except ValueError:
+        return None
+    error = answer.get("error") if isinstance(answer, dict) else None
+    if not isinstance(error, str) or not error.strip():
+        return None
+    error = " ".join(error.split())
+    if len(error) > MAX_ERROR_TEXT:
+        error = error[: MAX_ERROR_TEXT - 1] + "…"
+    return error
+
+
 @register
 class GenericAdapter(ProviderAdapter):
     code = "generic"
+    # Only when the provider has an Originate URL (crm.callcenter.provider
+    # ._can_originate checks it).
+    can_originate = True
 
     def verify(self, config, headers, body, url, now):
         signature.verify(
@@ -168,6 +207,7 @@ class GenericAdapter(ProviderAdapter):
             recording_url=_text(data, "recording_url"),
             queue=_text(data, "queue"),
             campaign_ref=_text(data, "campaign"),
+            correlation_id=_text(data, "correlation_id"),
         )
         # The event's own time tells when the state was reached, when the
         # explicit timestamps are absent.
@@ -179,3 +219,65 @@ class GenericAdapter(ProviderAdapter):
             elif event.state == "ended" and not event.ended_at:
                 event.ended_at = event.event_time
         return [event]
+
+    # -- click-to-call -----------------------------------------------------
+
+    def originate(self, config, agent_extension, number, correlation_id):
+        url = config.get("originate_url")
+        if not url:
+            raise OriginateError("the provider has no originate URL")
+        body = json.dumps(
+            {
+                "agent": agent_extension,
+                "number": number,
+                "correlation_id": correlation_id,
+            }
+        ).encode()
+        # One message per click: the center can drop a resent request by id.
+        msg_id = f"msg_originate_{correlation_id}"
+        stamp = str(int(time.time()))
+        try:
+            signed = signature.sign(config.get("webhook_secret"), msg_id, stamp, body)
+        except signature.SignatureError as exc:
+            raise OriginateError(str(exc)) from exc
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+            "webhook-id": msg_id,
+            "webhook-timestamp": stamp,
+            "webhook-signature": signed,
+        }
+        timeout = config["timeout"]
+        try:
+            response = self._post(url, body, headers, timeout)
+        except requests.Timeout as exc:
+            raise OriginateError(f"no answer within {timeout} s") from exc
+        except requests.RequestException as exc:
+            raise OriginateError("the contact center could not be reached") from exc
+        if not 200 <= response.status_code < 300:
+            raise OriginateError(
+                _center_error(response) or f"HTTP {response.status_code}"
+            )
+        # 2xx means the center accepted: the call rings even when its answer
+        # is empty or not JSON, and its events then carry the correlation id.
+        call_id = None
+        try:
+            answer = response.json() if response.content else None
+        except ValueError:
+            answer = None
+        if isinstance(answer, dict):
+            call_id = answer.get("call_id")
+        if isinstance(call_id, int) and not isinstance(call_id, bool):
+            call_id = str(call_id)
+        if not isinstance(call_id, str) or not call_id.strip():
+            call_id = None
+        return OriginateResult(
+            external_call_id=call_id and call_id.strip()[:MAX_TEXT],
+            correlation_id=correlation_id,
+        )
+
+    def _post(self, url, body, headers, timeout):
+        """The one outbound HTTP request of this adapter."""
+        return requests.post(
+            url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+        )

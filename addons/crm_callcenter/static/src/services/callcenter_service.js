@@ -1,5 +1,7 @@
 import { markRaw, reactive } from "@odoo/owl";
 import { browser } from "@web/core/browser/browser";
+import { ConfirmationDialog } from "@web/core/confirmation_dialog/confirmation_dialog";
+import { RPCError } from "@web/core/network/rpc";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { user } from "@web/core/user";
@@ -36,6 +38,7 @@ export class CallcenterService {
         this.env = env;
         this.action = services.action;
         this.busService = services.bus_service;
+        this.dialog = services.dialog;
         this.notification = services.notification;
         this.orm = services.orm;
         this.state = reactive({
@@ -46,6 +49,10 @@ export class CallcenterService {
             wrapupUntil: false,
             presenceOptions: defaultPresenceOptions(),
             autoOpen: false,
+            // The agent has an extension on a provider that can place calls:
+            // phone links and Call buttons call through it.
+            canClickToCall: false,
+            placingCall: false,
             calls: {},
         });
         // Not reactive: bookkeeping the templates never show.
@@ -84,6 +91,7 @@ export class CallcenterService {
             this.state.presenceOptions = data.presence_options;
         }
         this.state.autoOpen = Boolean(data.auto_open);
+        this.state.canClickToCall = Boolean(data.can_click_to_call);
         for (const payload of data.calls || []) {
             // A bus payload received while loading is at least as recent.
             if (payload.call_id in this.state.calls || this.closedIds.has(payload.call_id)) {
@@ -253,6 +261,78 @@ export class CallcenterService {
         return this.callAction(callId, "action_log_call");
     }
 
+    callBack(callId) {
+        const call = this.state.calls[callId];
+        if (!call?.number) {
+            return;
+        }
+        return this.clickToCall(call.number, { resModel: CALL_MODEL, resId: callId });
+    }
+
+    // -------------------------------------------------------------------------
+    // Click-to-call
+    // -------------------------------------------------------------------------
+
+    /**
+     * Ask the server to place a call from the agent's extension to `number`.
+     * A blacklisted number is confirmed first (managers only: agents get the
+     * refusal). Success and refusals are shown as notifications.
+     *
+     * @param {string} number as the user sees it; the server normalizes it
+     * @param {Object} [options]
+     * @param {string} [options.resModel] the lead, contact or call called from
+     * @param {number} [options.resId]
+     * @param {boolean} [options.confirm] a manager confirmed a blacklisted number
+     * @returns {Promise<Object>} the server's answer, `status` being "calling",
+     *  or "error", "cancelled", "busy" when no call was placed
+     */
+    async clickToCall(number, { resModel = false, resId = false, confirm = false } = {}) {
+        if (this.state.placingCall) {
+            this.notification.add(_t("A call is already being placed."), { type: "warning" });
+            return { status: "busy" };
+        }
+        this.state.placingCall = true;
+        let result;
+        try {
+            result = await this.orm.call(CALL_MODEL, "action_click_to_call", [number], {
+                res_model: resModel || false,
+                res_id: resId || false,
+                confirm,
+            });
+        } catch (error) {
+            if (error instanceof RPCError && error.exceptionName === "odoo.exceptions.UserError") {
+                this.notification.add(error.data.message, {
+                    type: "danger",
+                    title: _t("The call was not placed"),
+                });
+                return { status: "error", message: error.data.message };
+            }
+            throw error;
+        } finally {
+            this.state.placingCall = false;
+        }
+        if (result.status === "confirm") {
+            return new Promise((resolve) => {
+                this.dialog.add(ConfirmationDialog, {
+                    title: _t("Blacklisted number"),
+                    body: result.message,
+                    confirmLabel: _t("Call anyway"),
+                    confirmClass: "btn-danger",
+                    confirm: async () =>
+                        resolve(
+                            await this.clickToCall(number, { resModel, resId, confirm: true })
+                        ),
+                    cancel: () => resolve({ status: "cancelled" }),
+                });
+            });
+        }
+        // The agent chose what is on their screen: answering must not open
+        // the record over it.
+        this.autoOpened.add(result.call_id);
+        this.notification.add(result.message, { type: "success", title: _t("Calling") });
+        return result;
+    }
+
     // -------------------------------------------------------------------------
     // Presence
     // -------------------------------------------------------------------------
@@ -267,7 +347,7 @@ export class CallcenterService {
 }
 
 export const callcenterService = {
-    dependencies: ["action", "bus_service", "notification", "orm"],
+    dependencies: ["action", "bus_service", "dialog", "notification", "orm"],
     start(env, services) {
         const callcenter = markRaw(new CallcenterService(env, services));
         callcenter.start();
@@ -276,3 +356,18 @@ export const callcenterService = {
 };
 
 registry.category("services").add("crm_callcenter", callcenterService);
+
+/**
+ * Call buttons of forms (lead, contact, call) answer with this client action:
+ * the call is placed from here so that its outcome and the blacklist
+ * confirmation are shown like for a click on a phone number.
+ */
+async function clickToCallAction(env, action) {
+    const { number, res_model, res_id } = action.params || {};
+    await env.services.crm_callcenter.clickToCall(number, {
+        resModel: res_model,
+        resId: res_id,
+    });
+}
+
+registry.category("actions").add("crm_callcenter.click_to_call", clickToCallAction);

@@ -119,6 +119,16 @@ export class CallCard extends Component {
         return this.run("logCall");
     }
 
+    get canCallBack() {
+        return Boolean(
+            this.state.canClickToCall && this.call.state === "ended" && this.call.number
+        );
+    }
+
+    onCallBack() {
+        return this.run("callBack");
+    }
+
     onClose() {
         this.callcenter.dismissCard(this.props.callId);
     }
