@@ -1,5 +1,6 @@
 import logging
 import time
+from urllib.parse import urlencode
 
 from odoo import http
 from odoo.http import request
@@ -62,6 +63,11 @@ class CallcenterWebhookController(http.Controller):
         if (httprequest.content_length or 0) > MAX_BODY_BYTES:
             return _error(413, "body too large")
         body = httprequest.get_data()
+        if not body and httprequest.form:
+            # Odoo parses form-encoded bodies (Twilio, Zadarma...) before the
+            # route runs, which consumes the raw bytes: rebuild the body from
+            # the parsed values, which is what form signatures cover.
+            body = urlencode(list(httprequest.form.items(multi=True))).encode()
         if len(body) > MAX_BODY_BYTES:
             return _error(413, "body too large")
 

@@ -111,9 +111,7 @@ class CrmCallcenterProvider(models.Model):
     )
     ws_state_at = fields.Datetime("Stream State Since", readonly=True, copy=False)
     ws_error = fields.Char("Stream Error", readonly=True, copy=False)
-    ws_last_event_at = fields.Datetime(
-        "Last Stream Event", readonly=True, copy=False
-    )
+    ws_last_event_at = fields.Datetime("Last Stream Event", readonly=True, copy=False)
     extension_ids = fields.One2many("crm.callcenter.extension", "provider_id")
     event_ids = fields.One2many("crm.callcenter.event", "provider_id")
     # Health figures read the inbox, which only managers may see.
