@@ -14,6 +14,8 @@
         "data/crm_callcenter_disposition_data.xml",
         "wizard/crm_callcenter_call_log_views.xml",
         "views/crm_callcenter_provider_views.xml",
+        "views/crm_callcenter_provider_twilio_views.xml",
+        "views/crm_callcenter_provider_zadarma_views.xml",
         "views/crm_callcenter_extension_views.xml",
         "views/crm_callcenter_event_views.xml",
         "views/crm_callcenter_call_views.xml",

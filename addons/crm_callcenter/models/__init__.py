@@ -8,6 +8,8 @@ from . import (
     crm_callcenter_event,
     crm_callcenter_extension,
     crm_callcenter_provider,
+    crm_callcenter_provider_twilio,
+    crm_callcenter_provider_zadarma,
     crm_lead,
     mail_activity,
     res_company,

@@ -4,7 +4,7 @@ A new provider is one module here that registers its adapter class, plus a
 ``selection_add`` on ``crm.callcenter.provider.code``.
 """
 
-from . import generic
+from . import generic, twilio, zadarma
 from .base import (
     ADAPTERS,
     DEFAULT_TIMEOUT,
@@ -24,4 +24,6 @@ __all__ = [
     "ProviderAdapter",
     "generic",
     "get_adapter",
+    "twilio",
+    "zadarma",
 ]
