@@ -4,6 +4,8 @@ from . import (
     test_callbacks,
     test_event_retry,
     test_matching,
+    test_provider_twilio,
+    test_provider_zadarma,
     test_reports,
     test_screen_pop,
     test_security,
