@@ -21,6 +21,8 @@
         "views/crm_callcenter_provider_mango_views.xml",
         "views/crm_callcenter_provider_rostelecom_views.xml",
         "views/crm_callcenter_provider_generic_views.xml",
+        "views/crm_callcenter_provider_twilio_views.xml",
+        "views/crm_callcenter_provider_zadarma_views.xml",
         "views/crm_callcenter_extension_views.xml",
         "views/crm_callcenter_event_views.xml",
         "views/crm_callcenter_call_views.xml",

@@ -70,9 +70,9 @@ class CallcenterWebhookController(http.Controller):
             return _error(413, "body too large")
         body = httprequest.get_data()
         if not body and httprequest.form:
-            # Odoo parsed a form-encoded body into the route's parameters
-            # before the route ran, which empties the stream: rebuild it
-            # (same pairs, same order) for the adapter.
+            # Odoo parses form-encoded bodies (Twilio, Zadarma...) before the
+            # route runs, which consumes the raw bytes: rebuild the body from
+            # the parsed values, which is what form signatures cover.
             body = urlencode(list(httprequest.form.items(multi=True))).encode()
         if len(body) > MAX_BODY_BYTES:
             return _error(413, "body too large")

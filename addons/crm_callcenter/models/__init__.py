@@ -14,6 +14,8 @@ from . import (
     crm_callcenter_provider_kazoo,
     crm_callcenter_provider_mango,
     crm_callcenter_provider_rostelecom,
+    crm_callcenter_provider_twilio,
+    crm_callcenter_provider_zadarma,
     crm_lead,
     mail_activity,
     res_company,

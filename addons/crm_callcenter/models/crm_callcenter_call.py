@@ -51,6 +51,8 @@ PLACEHOLDER_PREFIX = "odoo-c2c-"
 # Short transactions of click-to-call retried when a provider event of the
 # same call holds the row.
 NEW_TRANSACTION_ATTEMPTS = 5
+# How long a call placed from Odoo waits for the provider's first event.
+CORRELATION_HOURS = 1
 
 
 class CrmCallcenterCall(models.Model):
@@ -382,17 +384,25 @@ class CrmCallcenterCall(models.Model):
         row = cr.fetchone()
         if not row and event.correlation_id:
             # A call placed from Odoo (click-to-call) exists before the
-            # provider names it: adopt the provider's call id.
+            # provider names it: adopt the provider's call id. Only a recent
+            # call no event reached yet: a correlation id built from the
+            # extension and number (Zadarma) comes back with every later call
+            # between them, which must not take over the clicked call's row.
+            self.env["crm.callcenter.event"].flush_model(["call_id"])
             cr.execute(
                 SQL(
                     "UPDATE crm_callcenter_call SET external_call_id = %s"
-                    " WHERE id = (SELECT id FROM crm_callcenter_call"
+                    " WHERE id = (SELECT id FROM crm_callcenter_call c"
                     "  WHERE provider_id = %s AND correlation_id = %s"
+                    "    AND state != 'ended' AND create_date >= %s"
+                    "    AND NOT EXISTS (SELECT 1 FROM crm_callcenter_event e"
+                    "                     WHERE e.call_id = c.id)"
                     "  ORDER BY id DESC LIMIT 1 FOR NO KEY UPDATE)"
                     " RETURNING id",
                     event.external_call_id,
                     provider.id,
                     event.correlation_id,
+                    fields.Datetime.now() - timedelta(hours=CORRELATION_HOURS),
                 )
             )
             row = cr.fetchone()

@@ -11,6 +11,8 @@ from . import (
     test_provider_kazoo,
     test_provider_mango,
     test_provider_rostelecom,
+    test_provider_twilio,
+    test_provider_zadarma,
     test_reports,
     test_screen_pop,
     test_security,

@@ -4,7 +4,16 @@ A new provider is one module here that registers its adapter class, plus a
 ``selection_add`` on ``crm.callcenter.provider.code``.
 """
 
-from . import asterisk_ari, freeswitch, generic, kazoo, mango, rostelecom
+from . import (
+    asterisk_ari,
+    freeswitch,
+    generic,
+    kazoo,
+    mango,
+    rostelecom,
+    twilio,
+    zadarma,
+)
 from .base import (
     ADAPTERS,
     DEFAULT_TIMEOUT,
@@ -31,4 +40,6 @@ __all__ = [
     "kazoo",
     "mango",
     "rostelecom",
+    "twilio",
+    "zadarma",
 ]
