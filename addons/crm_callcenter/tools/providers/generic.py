@@ -23,9 +23,14 @@ Signed with Standard Webhooks (``webhook-id``, ``webhook-timestamp``,
 
 ``webhook-id`` is the dedup key: a redelivery of the same message is
 accepted and changes nothing.
+
+``{"type": "ping", ...}`` (any ``data``) checks the connection: it is
+authenticated and stored like any request, but carries no call (the inbox
+keeps it as *ignored*). "Send Test Event" sends one.
 """
 
 import json
+import secrets
 from datetime import datetime, timezone
 
 from .. import signature
@@ -38,6 +43,8 @@ EVENT_STATES = {
     "call.ended": "ended",
     "call.updated": None,
 }
+# Connection checks: authenticated and stored, but no call.
+PING_TYPES = ("ping",)
 MAX_TEXT = 2048
 
 
@@ -101,17 +108,13 @@ class GenericAdapter(ProviderAdapter):
         )
 
     def sample_request(self, config, url, now):
-        msg_id = f"msg_test_{now}"
+        """A signed ``ping``: authenticated like an event, parsed to none."""
+        msg_id = f"msg_odoo-test-{secrets.token_hex(8)}"
         body = json.dumps(
             {
-                "type": "call.updated",
+                "type": "ping",
                 "timestamp": datetime.fromtimestamp(now, timezone.utc).isoformat(),
-                "data": {
-                    "call_id": f"test-{now}",
-                    "direction": "inbound",
-                    "from": "+10000000000",
-                    "to": "+10000000001",
-                },
+                "data": {"message": "Test event from Odoo"},
             }
         ).encode()
         stamp = str(now)
@@ -135,8 +138,13 @@ class GenericAdapter(ProviderAdapter):
         if not isinstance(doc, dict):
             raise PayloadError("body must be a JSON object")
         event_type = doc.get("type")
+        if event_type in PING_TYPES:
+            return []
         if event_type not in EVENT_STATES:
-            raise PayloadError("type must be one of " + ", ".join(sorted(EVENT_STATES)))
+            raise PayloadError(
+                "type must be one of "
+                + ", ".join(sorted(EVENT_STATES.keys() | set(PING_TYPES)))
+            )
         data = doc.get("data")
         if not isinstance(data, dict):
             raise PayloadError("data must be a JSON object")
