@@ -4,6 +4,7 @@ from . import (
     test_callbacks,
     test_event_retry,
     test_matching,
+    test_provider_health,
     test_reports,
     test_screen_pop,
     test_security,
