@@ -18,6 +18,8 @@ _logger = logging.getLogger(__name__)
 
 TEST_RESULT_MAX = 500
 _ERRNO_RE = re.compile(r"\[Errno -?\d+\] [^'\")]+")
+DEFAULT_LOOKUP_RATE = 300
+DEFAULT_LOOKUP_BURST = 60
 
 
 def _new_token():
@@ -186,6 +188,24 @@ class CrmCallcenterProvider(models.Model):
         groups="crm_callcenter.crm_callcenter_group_manager",
         help="What the webhook URL answered to the last test event.",
     )
+    lookup_url = fields.Char(
+        compute="_compute_webhook_url",
+        string="Caller Lookup URL",
+        groups="crm_callcenter.crm_callcenter_group_manager",
+        help="The PBX asks it who calls (GET, with number=...) to route the "
+        "call to the customer's salesperson.",
+    )
+    lookup_rate = fields.Integer(
+        "Lookups per Minute",
+        default=DEFAULT_LOOKUP_RATE,
+        help="Caller lookups allowed per minute and client address; further "
+        "requests are answered 429 with Retry-After.",
+    )
+    lookup_burst = fields.Integer(
+        default=DEFAULT_LOOKUP_BURST,
+        help="Caller lookups a client address may make at once before the "
+        "per-minute rate applies.",
+    )
     rejected_count = fields.Integer(
         readonly=True,
         groups="crm_callcenter.crm_callcenter_group_manager",
@@ -201,6 +221,10 @@ class CrmCallcenterProvider(models.Model):
     _webhook_token_unique = models.Constraint(
         "UNIQUE(webhook_token)", "The webhook token must be unique."
     )
+    _lookup_rate_positive = models.Constraint(
+        "CHECK(lookup_rate > 0 AND lookup_burst > 0)",
+        "The caller lookup rate and burst must be positive.",
+    )
 
     @api.depends("webhook_token")
     def _compute_webhook_url(self):
@@ -209,6 +233,9 @@ class CrmCallcenterProvider(models.Model):
             base_url = provider.get_base_url()
             provider.webhook_url = (
                 f"{base_url}/callcenter/webhook/{token}" if token else False
+            )
+            provider.lookup_url = (
+                f"{base_url}/callcenter/lookup/{token}" if token else False
             )
 
     @api.depends("code")
@@ -425,12 +452,18 @@ class CrmCallcenterProvider(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _get_by_webhook_token(self, token):
+    def _get_by_webhook_token(self, token, field_names=None):
+        """The active provider of a URL token (as superuser).
+
+        ``field_names`` are loaded in the same query (the caller lookup reads
+        its settings at once).
+        """
         if not token or len(token) > 128:
             return self.browse()
-        return self.sudo().search(
-            [("webhook_token", "=", token), ("active", "=", True)], limit=1
-        )
+        domain = [("webhook_token", "=", token), ("active", "=", True)]
+        if field_names:
+            return self.sudo().search_fetch(domain, field_names, limit=1)
+        return self.sudo().search(domain, limit=1)
 
     def _get_adapter(self):
         self.ensure_one()
@@ -456,6 +489,82 @@ class CrmCallcenterProvider(models.Model):
                 self.id,
             )
         )
+
+    # ------------------------------------------------------------------
+    # Caller lookup (PBX routing)
+    # ------------------------------------------------------------------
+
+    def _lookup_caller(self, number):
+        """Who calls from ``number`` (E.164), for the PBX to route the call.
+
+        The caller matching of calls picks the lead and contact (one indexed
+        query); one more query reads the names, the responsible salesperson
+        (the lead's, else the contact's; active users only) and their
+        extension on this provider (a provider-specific one before one for
+        every provider). Unknown numbers give ``{"found": False}`` only.
+        """
+        self.ensure_one()
+        Call = self.env["crm.callcenter.call"]
+        leads, partners = Call._find_candidates(number, self.company_id)
+        lead, partner = Call._choose_candidates(leads, partners)
+        if not lead and not partner:
+            return {"found": False}
+        self.env["crm.lead"].flush_model(
+            ["name", "contact_name", "partner_name", "user_id"]
+        )
+        self.env["res.partner"].flush_model(["complete_name", "name", "user_id"])
+        self.env["res.users"].flush_model(["active", "partner_id"])
+        self.env["crm.callcenter.extension"].flush_model(
+            ["name", "user_id", "provider_id", "active"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT lead.name, lead.contact_name, lead.partner_name,
+                       partner.complete_name, agent_partner.name, extension.name
+                  FROM (SELECT %(lead)s::int AS lead_id,
+                               %(partner)s::int AS partner_id) AS chosen
+             LEFT JOIN crm_lead lead ON lead.id = chosen.lead_id
+             LEFT JOIN res_partner partner ON partner.id = chosen.partner_id
+             LEFT JOIN res_users lead_user
+                       ON lead_user.id = lead.user_id AND lead_user.active
+             LEFT JOIN res_users partner_user
+                       ON partner_user.id = partner.user_id AND partner_user.active
+             LEFT JOIN res_users agent
+                       ON agent.id = COALESCE(lead_user.id, partner_user.id)
+             LEFT JOIN res_partner agent_partner
+                       ON agent_partner.id = agent.partner_id
+             LEFT JOIN LATERAL (
+                       SELECT ext.name FROM crm_callcenter_extension ext
+                        WHERE ext.user_id = agent.id AND ext.active
+                          AND (ext.provider_id = %(provider)s
+                               OR ext.provider_id IS NULL)
+                     ORDER BY ext.provider_id IS NULL, ext.id
+                        LIMIT 1) AS extension ON TRUE
+                """,
+                lead=lead.id or None,
+                partner=partner.id or None,
+                provider=self.id,
+            )
+        )
+        (
+            lead_name,
+            contact_name,
+            company_name,
+            partner_name,
+            agent_name,
+            extension,
+        ) = self.env.cr.fetchone()
+        return {
+            "found": True,
+            # The caller's name: their contact, else the name the lead gives
+            # for the person or company, else the lead's title.
+            "name": partner_name or contact_name or company_name or lead_name or "",
+            "agent_extension": extension,
+            "agent": agent_name,
+            "lead_id": lead.id or None,
+            "partner_id": partner.id or None,
+        }
 
     def _next_callback_user(self, users):
         """Round-robin among ``users``: each missed call goes to the next one."""

@@ -3,6 +3,7 @@ from . import (
     test_call_handling,
     test_callbacks,
     test_event_retry,
+    test_lookup,
     test_matching,
     test_provider_health,
     test_reports,

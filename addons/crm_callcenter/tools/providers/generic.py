@@ -27,6 +27,10 @@ accepted and changes nothing.
 ``{"type": "ping", ...}`` (any ``data``) checks the connection: it is
 authenticated and stored like any request, but carries no call (the inbox
 keeps it as *ignored*). "Send Test Event" sends one.
+
+Caller lookups (``GET /callcenter/lookup/<token>?number=...``) are signed
+the same way, with the request target (path and query exactly as sent, e.g.
+``/callcenter/lookup/<token>?number=%2B84901234567``) as the signed body.
 """
 
 import json
@@ -106,6 +110,9 @@ class GenericAdapter(ProviderAdapter):
             body,
             now,
         )
+
+    def verify_lookup(self, config, headers, target, url, now):
+        self.verify(config, headers, target, url, now)
 
     def sample_request(self, config, url, now):
         """A signed ``ping``: authenticated like an event, parsed to none."""
