@@ -38,7 +38,11 @@ class CrmCallcenterEvent(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True)
     dedup_key = fields.Char(required=True, readonly=True)
     received_at = fields.Datetime(required=True, readonly=True, index=True)
-    payload = fields.Text(readonly=True, help="The request body as received.")
+    payload = fields.Text(
+        readonly=True,
+        groups="crm_callcenter.crm_callcenter_group_manager",
+        help="The request body as received.",
+    )
     event_type = fields.Char(readonly=True)
     external_call_id = fields.Char("Call ID", readonly=True)
     event_time = fields.Datetime(readonly=True)
@@ -69,6 +73,10 @@ class CrmCallcenterEvent(models.Model):
     )
     _retry_idx = models.Index("(next_retry_at) WHERE state = 'error'")
     _queue_idx = models.Index("(id) WHERE state = 'new'")
+    # The provider's health figures and event log: its latest events, and
+    # its failed ones, without reading all of them.
+    _provider_received_idx = models.Index("(provider_id, received_at)")
+    _provider_error_idx = models.Index("(provider_id) WHERE state = 'error'")
 
     # ------------------------------------------------------------------
     # Intake
@@ -253,13 +261,37 @@ class CrmCallcenterEvent(models.Model):
     # ------------------------------------------------------------------
 
     def action_reprocess(self):
+        """Process the selected failed, pending or ignored events again and
+        tell the manager how it went."""
         events = self.filtered(lambda e: e.state in ("error", "new", "ignored"))
         if not events:
             raise UserError(
                 self.env._("Only failed or pending events can be reprocessed.")
             )
         events.sudo()._process()
-        return True
+        failed = events.filtered(lambda e: e.state == "error")
+        if failed:
+            message = self.env._(
+                "Processed: %(done)s of %(total)s. Still failing: %(failed)s "
+                "(%(error)s)",
+                done=len(events) - len(failed),
+                total=len(events),
+                failed=len(failed),
+                error=failed[0].error,
+            )
+        else:
+            message = self.env._("Processed: %(total)s.", total=len(events))
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Reprocess"),
+                "message": message,
+                "type": "warning" if failed else "success",
+                "sticky": bool(failed),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     @api.model
     def _cron_retry_failed(self):

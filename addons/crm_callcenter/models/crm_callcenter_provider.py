@@ -1,7 +1,14 @@
 import logging
+import re
 import secrets
+import time
+from datetime import datetime, timedelta
+
+import pytz
+import requests
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools import signature
@@ -9,9 +16,22 @@ from ..tools.providers import DEFAULT_TIMEOUT, get_adapter
 
 _logger = logging.getLogger(__name__)
 
+TEST_RESULT_MAX = 500
+_ERRNO_RE = re.compile(r"\[Errno -?\d+\] [^'\")]+")
+DEFAULT_LOOKUP_RATE = 300
+DEFAULT_LOOKUP_BURST = 60
+
 
 def _new_token():
     return secrets.token_urlsafe(32)
+
+
+def _short_error(exc):
+    """The readable cause of a connection error ("[Errno 111] Connection
+    refused") rather than urllib3's whole chain."""
+    text = str(exc)
+    match = _ERRNO_RE.search(text)
+    return (match.group(0) if match else text)[:TEST_RESULT_MAX]
 
 
 class CrmCallcenterProvider(models.Model):
@@ -134,6 +154,14 @@ class CrmCallcenterProvider(models.Model):
     ws_last_event_at = fields.Datetime("Last Stream Event", readonly=True, copy=False)
     extension_ids = fields.One2many("crm.callcenter.extension", "provider_id")
     event_ids = fields.One2many("crm.callcenter.event", "provider_id")
+    error_event_ids = fields.One2many(
+        "crm.callcenter.event",
+        "provider_id",
+        string="Failed Events",
+        domain=[("state", "=", "error")],
+        readonly=True,
+        groups="crm_callcenter.crm_callcenter_group_manager",
+    )
     # Health figures read the inbox, which only managers may see.
     call_count = fields.Integer(
         compute="_compute_counts", groups="crm_callcenter.crm_callcenter_group_manager"
@@ -142,7 +170,56 @@ class CrmCallcenterProvider(models.Model):
         compute="_compute_counts", groups="crm_callcenter.crm_callcenter_group_manager"
     )
     last_event_at = fields.Datetime(
-        compute="_compute_counts", groups="crm_callcenter.crm_callcenter_group_manager"
+        "Last Event Received",
+        compute="_compute_counts",
+        groups="crm_callcenter.crm_callcenter_group_manager",
+    )
+    event_today_count = fields.Integer(
+        "Events Today",
+        compute="_compute_counts",
+        groups="crm_callcenter.crm_callcenter_group_manager",
+        help="Requests received since midnight (your time zone).",
+    )
+    event_hour_count = fields.Integer(
+        "Events in the Last Hour",
+        compute="_compute_counts",
+        groups="crm_callcenter.crm_callcenter_group_manager",
+    )
+    last_test_at = fields.Datetime(
+        "Last Test",
+        readonly=True,
+        copy=False,
+        groups="crm_callcenter.crm_callcenter_group_manager",
+    )
+    last_test_ok = fields.Boolean(
+        "Last Test Succeeded",
+        readonly=True,
+        copy=False,
+        groups="crm_callcenter.crm_callcenter_group_manager",
+    )
+    last_test_result = fields.Char(
+        readonly=True,
+        copy=False,
+        groups="crm_callcenter.crm_callcenter_group_manager",
+        help="What the webhook URL answered to the last test event.",
+    )
+    lookup_url = fields.Char(
+        compute="_compute_webhook_url",
+        string="Caller Lookup URL",
+        groups="crm_callcenter.crm_callcenter_group_manager",
+        help="The PBX asks it who calls (GET, with number=...) to route the "
+        "call to the customer's salesperson.",
+    )
+    lookup_rate = fields.Integer(
+        "Lookups per Minute",
+        default=DEFAULT_LOOKUP_RATE,
+        help="Caller lookups allowed per minute and client address; further "
+        "requests are answered 429 with Retry-After.",
+    )
+    lookup_burst = fields.Integer(
+        default=DEFAULT_LOOKUP_BURST,
+        help="Caller lookups a client address may make at once before the "
+        "per-minute rate applies.",
     )
     rejected_count = fields.Integer(
         readonly=True,
@@ -159,14 +236,21 @@ class CrmCallcenterProvider(models.Model):
     _webhook_token_unique = models.Constraint(
         "UNIQUE(webhook_token)", "The webhook token must be unique."
     )
+    _lookup_rate_positive = models.Constraint(
+        "CHECK(lookup_rate > 0 AND lookup_burst > 0)",
+        "The caller lookup rate and burst must be positive.",
+    )
 
     @api.depends("webhook_token")
     def _compute_webhook_url(self):
         for provider in self:
+            token = provider.webhook_token
+            base_url = provider.get_base_url()
             provider.webhook_url = (
-                f"{provider.get_base_url()}/callcenter/webhook/{provider.webhook_token}"
-                if provider.webhook_token
-                else False
+                f"{base_url}/callcenter/webhook/{token}" if token else False
+            )
+            provider.lookup_url = (
+                f"{base_url}/callcenter/lookup/{token}" if token else False
             )
 
     @api.depends("code")
@@ -180,29 +264,69 @@ class CrmCallcenterProvider(models.Model):
                 adapter = None
             provider.is_websocket = bool(adapter and adapter.websocket)
 
+    @api.depends_context("tz", "uid")
     def _compute_counts(self):
         calls = dict(
             self.env["crm.callcenter.call"]._read_group(
                 [("provider_id", "in", self.ids)], ["provider_id"], ["__count"]
             )
         )
-        events = self.env["crm.callcenter.event"]._read_group(
-            [("provider_id", "in", self.ids)],
-            ["provider_id"],
-            ["received_at:max"],
-        )
-        last = dict(events)
-        errors = dict(
-            self.env["crm.callcenter.event"]._read_group(
-                [("provider_id", "in", self.ids), ("state", "=", "error")],
-                ["provider_id"],
-                ["__count"],
+        health = self._read_event_health()
+        for provider in self:
+            figures = health.get(provider.id, {})
+            provider.call_count = calls.get(provider, 0)
+            provider.last_event_at = figures.get("last_event_at", False)
+            provider.event_today_count = figures.get("today", 0)
+            provider.event_hour_count = figures.get("hour", 0)
+            provider.event_error_count = figures.get("errors", 0)
+
+    def _read_event_health(self):
+        """Inbox figures per provider id, in one query.
+
+        Each figure is its own subquery so that PostgreSQL answers it from
+        the (provider_id, received_at) and failed-event indexes instead of
+        reading every event of a busy provider each time the form opens.
+        The inbox is the managers' (the fields are restricted to them) and
+        holds the events of the provider's company only.
+        """
+        ids = [provider_id for provider_id in self.ids if provider_id]
+        if not ids:
+            return {}
+        now = fields.Datetime.now()
+        tz = self.env.tz
+        local_today = pytz.utc.localize(now).astimezone(tz).date()
+        midnight = tz.localize(datetime.combine(local_today, datetime.min.time()))
+        today = midnight.astimezone(pytz.utc).replace(tzinfo=None)
+        Event = self.env["crm.callcenter.event"]
+        Event.flush_model(["provider_id", "received_at", "state"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id,
+                       (SELECT MAX(e.received_at) FROM crm_callcenter_event e
+                         WHERE e.provider_id = p.id),
+                       (SELECT COUNT(*) FROM crm_callcenter_event e
+                         WHERE e.provider_id = p.id AND e.received_at >= %(today)s),
+                       (SELECT COUNT(*) FROM crm_callcenter_event e
+                         WHERE e.provider_id = p.id AND e.received_at >= %(hour)s),
+                       (SELECT COUNT(*) FROM crm_callcenter_event e
+                         WHERE e.provider_id = p.id AND e.state = 'error')
+                  FROM unnest(%(ids)s) AS p(id)
+                """,
+                today=today,
+                hour=now - timedelta(hours=1),
+                ids=ids,
             )
         )
-        for provider in self:
-            provider.call_count = calls.get(provider, 0)
-            provider.event_error_count = errors.get(provider, 0)
-            provider.last_event_at = last.get(provider, False)
+        return {
+            row[0]: {
+                "last_event_at": row[1],
+                "today": row[2],
+                "hour": row[3],
+                "errors": row[4],
+            }
+            for row in self.env.cr.fetchall()
+        }
 
     def action_regenerate_token(self):
         for provider in self:
@@ -227,17 +351,137 @@ class CrmCallcenterProvider(models.Model):
         action["context"] = {}
         return action
 
+    def action_view_events(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "crm_callcenter.crm_callcenter_event_action"
+        )
+        action["domain"] = [("provider_id", "=", self.id)]
+        action["context"] = {"search_default_today": 1}
+        return action
+
+    def action_reprocess_errors(self):
+        """Process the provider's failed events again (after a fix)."""
+        self.ensure_one()
+        events = self.env["crm.callcenter.event"].search(
+            [("provider_id", "=", self.id), ("state", "=", "error")]
+        )
+        if not events:
+            raise UserError(self.env._("This provider has no failed events."))
+        return events.action_reprocess()
+
+    def action_send_test_event(self):
+        """Post a signed test request to the provider's own webhook URL.
+
+        It goes through real HTTP, as the provider's requests do, so it
+        checks the URL Odoo publishes, the proxy in front of it, the
+        database selection and the signature. The request parses to no
+        event: nothing but an *ignored* inbox row is recorded.
+        """
+        self.ensure_one()
+        # Managers only: it writes the test result on the provider.
+        self.check_access("write")
+        return self._post_test_request(*self._prepare_test_request())
+
+    def _prepare_test_request(self):
+        """``(url, body, headers)`` of the adapter's sample request."""
+        self.ensure_one()
+        url = self.webhook_url
+        try:
+            body, headers = self._get_adapter().sample_request(
+                self._get_adapter_config(), url, int(time.time())
+            )
+        except NotImplementedError as exc:
+            raise UserError(
+                self.env._("This provider type cannot send a test event.")
+            ) from exc
+        except signature.SignatureError as exc:
+            raise UserError(
+                self.env._("The test event cannot be signed: %(reason)s", reason=exc)
+            ) from exc
+        return url, body, headers
+
+    def _post_test_request(self, url, body, headers):
+        """POST the test request, remember and show what the URL answered."""
+        self.ensure_one()
+        timeout = self.request_timeout or DEFAULT_TIMEOUT
+        # The webhook is served by another request of this server, which
+        # reads the database itself: it must see what this one wrote.
+        self.env.flush_all()
+        try:
+            response = requests.post(url, data=body, headers=headers, timeout=timeout)
+        except requests.Timeout:
+            ok = False
+            result = self.env._(
+                "No answer within %(seconds)s s. If Odoo runs with a single "
+                "worker (--workers=1), it cannot answer a request to itself "
+                "while it sends it: use at least 2 workers, or threaded mode "
+                "(no --workers).",
+                seconds=timeout,
+            )
+        except requests.RequestException as exc:
+            ok = False
+            result = self.env._("Connection failed: %(error)s", error=_short_error(exc))
+        else:
+            ok = 200 <= response.status_code < 300
+            answer = " ".join(response.text.split())[:TEST_RESULT_MAX]
+            result = f"HTTP {response.status_code}: {answer}"
+        self._store_test_result(ok, result)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Test event sent")
+                if ok
+                else self.env._("Test event failed"),
+                "message": result,
+                "type": "success" if ok else "danger",
+                "sticky": not ok,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    def _store_test_result(self, ok, result):
+        """Record the test outcome in its own short transaction.
+
+        A refused test request increments ``rejected_count`` of this very
+        row in the webhook's transaction, committed meanwhile; writing the
+        row from this request's older snapshot would be a serialization
+        failure, and Odoo's retry would send the test again.
+        """
+        with self.env.registry.cursor() as cr:
+            cr.execute(
+                SQL(
+                    "UPDATE crm_callcenter_provider"
+                    " SET last_test_at = %s, last_test_ok = %s, last_test_result = %s"
+                    " WHERE id = %s",
+                    fields.Datetime.now(),
+                    ok,
+                    result,
+                    self.id,
+                )
+            )
+        self.invalidate_recordset(
+            ["last_test_at", "last_test_ok", "last_test_result", "rejected_count"]
+        )
+
     # ------------------------------------------------------------------
     # Webhook helpers (called by the controller as superuser)
     # ------------------------------------------------------------------
 
     @api.model
-    def _get_by_webhook_token(self, token):
+    def _get_by_webhook_token(self, token, field_names=None):
+        """The active provider of a URL token (as superuser).
+
+        ``field_names`` are loaded in the same query (the caller lookup reads
+        its settings at once).
+        """
         if not token or len(token) > 128:
             return self.browse()
-        return self.sudo().search(
-            [("webhook_token", "=", token), ("active", "=", True)], limit=1
-        )
+        domain = [("webhook_token", "=", token), ("active", "=", True)]
+        if field_names:
+            return self.sudo().search_fetch(domain, field_names, limit=1)
+        return self.sudo().search(domain, limit=1)
 
     def _get_adapter(self):
         self.ensure_one()
@@ -269,6 +513,82 @@ class CrmCallcenterProvider(models.Model):
                 self.id,
             )
         )
+
+    # ------------------------------------------------------------------
+    # Caller lookup (PBX routing)
+    # ------------------------------------------------------------------
+
+    def _lookup_caller(self, number):
+        """Who calls from ``number`` (E.164), for the PBX to route the call.
+
+        The caller matching of calls picks the lead and contact (one indexed
+        query); one more query reads the names, the responsible salesperson
+        (the lead's, else the contact's; active users only) and their
+        extension on this provider (a provider-specific one before one for
+        every provider). Unknown numbers give ``{"found": False}`` only.
+        """
+        self.ensure_one()
+        Call = self.env["crm.callcenter.call"]
+        leads, partners = Call._find_candidates(number, self.company_id)
+        lead, partner = Call._choose_candidates(leads, partners)
+        if not lead and not partner:
+            return {"found": False}
+        self.env["crm.lead"].flush_model(
+            ["name", "contact_name", "partner_name", "user_id"]
+        )
+        self.env["res.partner"].flush_model(["complete_name", "name", "user_id"])
+        self.env["res.users"].flush_model(["active", "partner_id"])
+        self.env["crm.callcenter.extension"].flush_model(
+            ["name", "user_id", "provider_id", "active"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT lead.name, lead.contact_name, lead.partner_name,
+                       partner.complete_name, agent_partner.name, extension.name
+                  FROM (SELECT %(lead)s::int AS lead_id,
+                               %(partner)s::int AS partner_id) AS chosen
+             LEFT JOIN crm_lead lead ON lead.id = chosen.lead_id
+             LEFT JOIN res_partner partner ON partner.id = chosen.partner_id
+             LEFT JOIN res_users lead_user
+                       ON lead_user.id = lead.user_id AND lead_user.active
+             LEFT JOIN res_users partner_user
+                       ON partner_user.id = partner.user_id AND partner_user.active
+             LEFT JOIN res_users agent
+                       ON agent.id = COALESCE(lead_user.id, partner_user.id)
+             LEFT JOIN res_partner agent_partner
+                       ON agent_partner.id = agent.partner_id
+             LEFT JOIN LATERAL (
+                       SELECT ext.name FROM crm_callcenter_extension ext
+                        WHERE ext.user_id = agent.id AND ext.active
+                          AND (ext.provider_id = %(provider)s
+                               OR ext.provider_id IS NULL)
+                     ORDER BY ext.provider_id IS NULL, ext.id
+                        LIMIT 1) AS extension ON TRUE
+                """,
+                lead=lead.id or None,
+                partner=partner.id or None,
+                provider=self.id,
+            )
+        )
+        (
+            lead_name,
+            contact_name,
+            company_name,
+            partner_name,
+            agent_name,
+            extension,
+        ) = self.env.cr.fetchone()
+        return {
+            "found": True,
+            # The caller's name: their contact, else the name the lead gives
+            # for the person or company, else the lead's title.
+            "name": partner_name or contact_name or company_name or lead_name or "",
+            "agent_extension": extension,
+            "agent": agent_name,
+            "lead_id": lead.id or None,
+            "partner_id": partner.id or None,
+        }
 
     def _next_callback_user(self, users):
         """Round-robin among ``users``: each missed call goes to the next one."""

@@ -131,6 +131,20 @@ class ProviderAdapter:
         posts it through real HTTP to the provider's own webhook URL."""
         raise NotImplementedError
 
+    # -- caller lookup (PBX routing) -----------------------------------------
+
+    def verify_lookup(self, config, headers, target, url, now):
+        """Raise :class:`SignatureError` unless a caller lookup is authentic.
+
+        A lookup is ``GET /callcenter/lookup/<token>?number=...``: the PBX
+        asks who calls before routing the call. ``target`` is the request
+        target as bytes, path and query exactly as sent
+        (``b"/callcenter/lookup/<token>?number=%2B84901234567"``). By default
+        the unguessable token of the URL is the only credential; adapters of
+        providers that sign such requests check the signature here.
+        """
+        return None
+
     # -- click-to-call -----------------------------------------------------
 
     def originate(self, config, agent_extension, number, correlation_id):

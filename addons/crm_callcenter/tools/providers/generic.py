@@ -33,9 +33,18 @@ way with the same secret::
 and the center answers 2xx, optionally ``{"call_id": "c-2001"}`` (its id of
 the call), or 4xx/5xx with ``{"error": "Agent 101 is offline"}``. Events of
 that call carry ``data.correlation_id`` (and/or the same ``call_id``).
+
+``{"type": "ping", ...}`` (any ``data``) checks the connection: it is
+authenticated and stored like any request, but carries no call (the inbox
+keeps it as *ignored*). "Send Test Event" sends one.
+
+Caller lookups (``GET /callcenter/lookup/<token>?number=...``) are signed
+the same way, with the request target (path and query exactly as sent, e.g.
+``/callcenter/lookup/<token>?number=%2B84901234567``) as the signed body.
 """
 
 import json
+import secrets
 import time
 from datetime import datetime, timezone
 
@@ -57,6 +66,8 @@ EVENT_STATES = {
     "call.ended": "ended",
     "call.updated": None,
 }
+# Connection checks: authenticated and stored, but no call.
+PING_TYPES = ("ping",)
 MAX_TEXT = 2048
 # The center's error text is shown to the agent: keep it to a sentence or two.
 MAX_ERROR_TEXT = 300
@@ -139,18 +150,17 @@ class GenericAdapter(ProviderAdapter):
             now,
         )
 
+    def verify_lookup(self, config, headers, target, url, now):
+        self.verify(config, headers, target, url, now)
+
     def sample_request(self, config, url, now):
-        msg_id = f"msg_test_{now}"
+        """A signed ``ping``: authenticated like an event, parsed to none."""
+        msg_id = f"msg_odoo-test-{secrets.token_hex(8)}"
         body = json.dumps(
             {
-                "type": "call.updated",
+                "type": "ping",
                 "timestamp": datetime.fromtimestamp(now, timezone.utc).isoformat(),
-                "data": {
-                    "call_id": f"test-{now}",
-                    "direction": "inbound",
-                    "from": "+10000000000",
-                    "to": "+10000000001",
-                },
+                "data": {"message": "Test event from Odoo"},
             }
         ).encode()
         stamp = str(now)
@@ -174,8 +184,13 @@ class GenericAdapter(ProviderAdapter):
         if not isinstance(doc, dict):
             raise PayloadError("body must be a JSON object")
         event_type = doc.get("type")
+        if event_type in PING_TYPES:
+            return []
         if event_type not in EVENT_STATES:
-            raise PayloadError("type must be one of " + ", ".join(sorted(EVENT_STATES)))
+            raise PayloadError(
+                "type must be one of "
+                + ", ".join(sorted(EVENT_STATES.keys() | set(PING_TYPES)))
+            )
         data = doc.get("data")
         if not isinstance(data, dict):
             raise PayloadError("data must be a JSON object")
