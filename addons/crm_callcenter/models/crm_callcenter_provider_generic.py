@@ -2,7 +2,7 @@ from odoo import fields, models
 
 
 class CrmCallcenterProvider(models.Model):
-    _inherit = "crm.callcenter.provider"
+    _inherit = "crm.callcenter.provider"  # pylint: disable=consider-merging-classes-inherited
 
     generic_originate_url = fields.Char(
         "Originate URL",
