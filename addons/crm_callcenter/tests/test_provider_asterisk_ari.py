@@ -577,9 +577,9 @@ class TestAsteriskAriAdapter(AriCase):
                 responses.add(response)
                 with self.assertRaises(OriginateError) as caught:
                     self.adapter.originate(config, "101", "+79161234567", "c-1")
-                self.assertEqual(str(caught.exception), message)
+                self.assertEqual(str(caught.exception), str(message))
                 self.assertNotIn(ARI_PASSWORD, str(caught.exception))
-        with self.assertRaisesRegex(OriginateError, MSG_NO_EXTENSION):
+        with self.assertRaisesRegex(OriginateError, str(MSG_NO_EXTENSION)):
             self.adapter.originate(config, "", "+79161234567", "c-1")
 
     @responses.activate

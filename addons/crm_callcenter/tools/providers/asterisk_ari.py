@@ -77,6 +77,8 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
 
+from odoo.tools.translate import LazyTranslate
+
 from ..call_event import CallEvent
 from ..signature import SignatureError
 from .base import (
@@ -121,17 +123,18 @@ CAUSES = {
 CAUSE_BUSY = 17
 NO_NUMBER = ("", "anonymous", "unknown", "<unknown>", "restricted", "s")
 
-# Messages shown to the user who clicked to call (translated by the caller).
-MSG_NOT_CONFIGURED = "The Asterisk ARI URL, user or password is not set."
-MSG_NO_EXTENSION = "You have no extension on this PBX."
-MSG_TIMEOUT = "The PBX did not answer in time."
-MSG_UNREACHABLE = "Cannot reach the PBX."
-MSG_AUTH = "The PBX refused Odoo's ARI user or password."
-MSG_REJECTED = (
+# Messages shown to the user who clicked to call, translated when shown.
+_lt = LazyTranslate(__name__, default_lang="en_US")
+MSG_NOT_CONFIGURED = _lt("The Asterisk ARI URL, user or password is not set.")
+MSG_NO_EXTENSION = _lt("You have no extension on this PBX.")
+MSG_TIMEOUT = _lt("The PBX did not answer in time.")
+MSG_UNREACHABLE = _lt("Cannot reach the PBX.")
+MSG_AUTH = _lt("The PBX refused Odoo's ARI user or password.")
+MSG_REJECTED = _lt(
     "The PBX rejected the call (check the extension, the endpoint pattern "
     "and the context)."
 )
-MSG_FAILED = "The PBX could not place the call."
+MSG_FAILED = _lt("The PBX could not place the call.")
 
 
 def parse_time(value):
