@@ -616,3 +616,19 @@ def machine_note(when="start"):
         f"host: {os.cpu_count()} CPU(s), load average {load[0]:.2f} {load[1]:.2f} "
         f"{load[2]:.2f} at {when}; python {sys.version.split()[0]}"
     )
+
+
+def set_processing(config, database, provider_id, mode):
+    """Switch a provider between inline and queued event processing (the
+    workers read the provider on every request)."""
+    conn = config.connect(database)
+    try:
+        with conn.cursor() as cr:
+            cr.execute(
+                "UPDATE crm_callcenter_provider SET event_processing = %s"
+                " WHERE id = %s",
+                [mode, provider_id],
+            )
+        conn.commit()
+    finally:
+        conn.close()

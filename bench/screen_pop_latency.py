@@ -302,12 +302,21 @@ def main(argv=None):
     )
     parser.add_argument("--agents", type=int, default=20, help="agents/extensions (20)")
     parser.add_argument(
+        "--processing",
+        default="inline,queued",
+        help="provider event processing modes to measure, comma-separated "
+        "(inline, queued; default both)",
+    )
+    parser.add_argument(
         "--timeout",
         type=float,
         default=5,
         help="seconds to wait for a notification (5)",
     )
     args = parser.parse_args(argv)
+    modes = [m.strip() for m in args.processing.split(",") if m.strip()]
+    if not set(modes) <= {"inline", "queued"}:
+        parser.error("--processing takes inline and/or queued")
 
     config = bc.BenchConfig.from_args(args)
     database = config.database
@@ -321,6 +330,7 @@ def main(argv=None):
         if "callcenter_auto_open" in env["res.users"]._fields:
             agents[0][1].callcenter_auto_open = True
         token = provider.sudo().webhook_token
+        provider_id = provider.id
         agent_login = agents[0][1].login
         agent_ext = agents[0][0]
         others = [ext for ext, _user in agents[1:]]
@@ -330,7 +340,8 @@ def main(argv=None):
 
     rows = []
     notes = []
-    with bc.OdooServer(config, database) as server:
+    # Odoo's default of two cron workers: queued events are folded there.
+    with bc.OdooServer(config, database, cron_threads=2) as server:
         server.warm_up("/bench/trivial")
         url = f"{server.base_url}/callcenter/webhook/{token}"
         session = server.login(agent_login, bc.AGENT_PASSWORD)
@@ -340,12 +351,19 @@ def main(argv=None):
         probe_phase(
             url, agent_socket, agent_ext, 2, args.interval, args.timeout, run, "warm"
         )
-        for label, rate in (("idle", 0.0), ("loaded", args.background_rate)):
+        phases = [
+            (mode, label, rate)
+            for mode in modes
+            for label, rate in (("idle", 0.0), ("loaded", args.background_rate))
+        ]
+        for mode, label, rate in phases:
+            bc.set_processing(config, database, provider_id, mode)
+            bc.say(f"processing {mode}:")
             bc.say(
                 f"{label}: probes every {args.interval:g} s for {args.duration:g} s,"
                 f" background {rate:g} ev/s"
             )
-            background = Background(url, others, rate, run).start()
+            background = Background(url, others, rate, f"{run}-{mode}").start()
             time.sleep(1 if rate else 0)
             latencies, posts, lost, sent = probe_phase(
                 url,
@@ -355,12 +373,13 @@ def main(argv=None):
                 args.interval,
                 args.timeout,
                 run,
-                label,
+                f"{mode}-{label}",
             )
             achieved = background.stop() if rate else 0.0
             bg_p50 = bc.percentile(background.latencies, 50) if rate else float("nan")
             rows.append(
                 [
+                    mode,
                     label,
                     f"{achieved:.1f}",
                     background.errors,
@@ -384,6 +403,7 @@ def main(argv=None):
                 f"other notifications seen: {agent_socket.other_types}"
             )
         agent_socket.close()
+        bc.set_processing(config, database, provider_id, "inline")
         errors = [
             line for line in server.tail(200_000).splitlines() if " ERROR " in line
         ]
@@ -391,6 +411,7 @@ def main(argv=None):
 
     bc.table(
         [
+            "processing",
             "phase",
             "bg ev/s",
             "bg errors",
@@ -417,21 +438,21 @@ def main(argv=None):
         print("note: " + note)
     if errors:
         print(f"server log: {len(errors)} ERROR line(s), first: {errors[0][:300]}")
-    loaded = rows[-1]
-    p95 = loaded[7]
-    achieved = float(loaded[1])
-    ok = (
-        loaded[4] > 0
-        and loaded[5] == 0
-        and p95 <= TARGET_P95_MS
-        and achieved >= 0.9 * args.background_rate
-    )
-    print(
-        f"\nTarget: p95 <= {TARGET_P95_MS:g} ms under {args.background_rate:g} ev/s "
-        f"(achieved {achieved:.1f}), no lost notification: p95 "
-        f"{'-' if p95 != p95 else f'{p95:.1f} ms'}, lost {loaded[5]}"
-        f" -> {bc.verdict(ok)}"
-    )
+    for loaded in (row for row in rows if row[1] == "loaded"):
+        p95 = loaded[8]
+        achieved = float(loaded[2])
+        ok = (
+            loaded[5] > 0
+            and loaded[6] == 0
+            and p95 <= TARGET_P95_MS
+            and achieved >= 0.9 * args.background_rate
+        )
+        print(
+            f"\nTarget ({loaded[0]}): p95 <= {TARGET_P95_MS:g} ms under "
+            f"{args.background_rate:g} ev/s (achieved {achieved:.1f}), no lost "
+            f"notification: p95 {'-' if p95 != p95 else f'{p95:.1f} ms'}, "
+            f"lost {loaded[6]} -> {bc.verdict(ok)}"
+        )
     return 0
 
 

@@ -281,22 +281,6 @@ CHECKED = (
 )
 
 
-def set_processing(config, database, provider_id, mode):
-    """Switch the benchmark provider between inline and queued processing
-    (the workers read the provider on every request)."""
-    conn = config.connect(database)
-    try:
-        with conn.cursor() as cr:
-            cr.execute(
-                "UPDATE crm_callcenter_provider SET event_processing = %s"
-                " WHERE id = %s",
-                [mode, provider_id],
-            )
-        conn.commit()
-    finally:
-        conn.close()
-
-
 def wait_for_queue(config, database, provider_id, timeout):
     """Seconds until the provider's queued events are all folded (None if
     they were not within ``timeout``)."""
@@ -803,7 +787,7 @@ def main(argv=None):
                     f" + {args.duration:g} s"
                 )
                 if mode:
-                    set_processing(config, database, setup["provider_id"], mode)
+                    bc.set_processing(config, database, setup["provider_id"], mode)
                 phase = Phase(name, level, args.warmup, args.duration, args.timeout)
                 phase.mode = mode
                 phases.append(phase.run(units))
@@ -811,7 +795,7 @@ def main(argv=None):
                     phase.drain = wait_for_queue(
                         config, database, setup["provider_id"], args.drain_timeout
                     )
-        set_processing(config, database, setup["provider_id"], "inline")
+        bc.set_processing(config, database, setup["provider_id"], "inline")
         server_errors = [
             line for line in server.tail(200_000).splitlines() if " ERROR " in line
         ]
