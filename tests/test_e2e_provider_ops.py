@@ -24,6 +24,8 @@ def test_send_test_event_posts_to_the_server_itself(odoo_server, env):
     old_base_url = params.get_param("web.base.url")
     params.set_param("web.base.url", odoo_server)
     env.cr.commit()
+    # The workers cache system parameters: tell them it changed.
+    env.registry.signal_changes()
     try:
         provider = _demo_provider(env)
         common = xmlrpc.client.ServerProxy(f"{odoo_server}/xmlrpc/2/common")
@@ -43,6 +45,7 @@ def test_send_test_event_posts_to_the_server_itself(odoo_server, env):
         env.cr.rollback()
         params.set_param("web.base.url", old_base_url)
         env.cr.commit()
+        env.registry.signal_changes()
     assert action["params"]["type"] == "success", action["params"]["message"]
     assert action["params"]["message"] == 'HTTP 200: {"status": "ok"}'
     env.invalidate_all()

@@ -16,7 +16,7 @@ from odoo.tools import SQL, plaintext2html
 
 from ..tools.call_event import OUTCOMES, STATE_RANK
 from ..tools.phone import normalize_number
-from ..tools.providers import OriginateError, OriginateResult
+from ..tools.providers import ADAPTERS, OriginateError, OriginateResult
 from .crm_callcenter_event import CONCURRENCY_ERRORS
 
 _logger = logging.getLogger(__name__)
@@ -388,21 +388,27 @@ class CrmCallcenterCall(models.Model):
             # call no event reached yet: a correlation id built from the
             # extension and number (Zadarma) comes back with every later call
             # between them, which must not take over the clicked call's row.
-            self.env["crm.callcenter.event"].flush_model(["call_id"])
+            adapter = ADAPTERS.get(provider.code)
+            first_only = SQL("")
+            if adapter and adapter.correlation_ids_recur:
+                self.env["crm.callcenter.event"].flush_model(["call_id"])
+                first_only = SQL(
+                    " AND NOT EXISTS (SELECT 1 FROM crm_callcenter_event e"
+                    " WHERE e.call_id = c.id)"
+                )
             cr.execute(
                 SQL(
                     "UPDATE crm_callcenter_call SET external_call_id = %s"
                     " WHERE id = (SELECT id FROM crm_callcenter_call c"
                     "  WHERE provider_id = %s AND correlation_id = %s"
-                    "    AND state != 'ended' AND create_date >= %s"
-                    "    AND NOT EXISTS (SELECT 1 FROM crm_callcenter_event e"
-                    "                     WHERE e.call_id = c.id)"
+                    "    AND state != 'ended' AND create_date >= %s%s"
                     "  ORDER BY id DESC LIMIT 1 FOR NO KEY UPDATE)"
                     " RETURNING id",
                     event.external_call_id,
                     provider.id,
                     event.correlation_id,
                     fields.Datetime.now() - timedelta(hours=CORRELATION_HOURS),
+                    first_only,
                 )
             )
             row = cr.fetchone()

@@ -82,6 +82,13 @@ class ProviderAdapter:
     websocket = False
     # Whether click-to-call is possible with this provider.
     can_originate = False
+    # True when the correlation ids of the provider's events are not unique
+    # to one click (Zadarma's are built from the extension and the number,
+    # so later calls between the two carry the same one): a click-to-call
+    # row is then adopted only by the first call that reaches it. Otherwise
+    # every leg carrying the id lands on the row (Kazoo rings several
+    # devices of the agent, each its own leg).
+    correlation_ids_recur = False
 
     # -- webhooks --------------------------------------------------------
 

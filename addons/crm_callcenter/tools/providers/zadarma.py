@@ -149,6 +149,7 @@ def _seconds(fields, name):
 class ZadarmaAdapter(ProviderAdapter):
     code = "zadarma"
     can_originate = True
+    correlation_ids_recur = True
 
     def __init__(self, timezone=None):
         # IANA name of the Zadarma account's time zone (``call_start``).
