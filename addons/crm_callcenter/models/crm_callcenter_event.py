@@ -232,7 +232,11 @@ class CrmCallcenterEvent(models.Model):
                 return
             self.sudo().browse(row[0])._process()
             if not IrCron._commit_progress(1):
-                # Out of time: ask to be run again at once (partially done).
+                # Out of time (other crons get their turn): wake a cron
+                # worker again as soon as this commits. Odoo's own "partially
+                # done" rescheduling notifies nobody, so the rest of a burst
+                # would wait for the workers' next poll (up to a minute).
+                self._trigger_queue()
                 IrCron._commit_progress(remaining=1)
                 return
 
