@@ -29,7 +29,7 @@ class CrmCallcenterProvider(models.Model):
         "called from Odoo; it also calls the agent first.",
     )
     twilio_agent_endpoint = fields.Char(
-        "Twilio Agent Endpoint",
+        "Agent Endpoint (Twilio)",
         default="client:{extension}",
         help="How Twilio reaches an agent when they click to call: "
         "client:{extension} for a Twilio Voice SDK identity, "
