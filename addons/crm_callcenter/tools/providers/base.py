@@ -9,7 +9,13 @@ controller, the websocket listener and the models call it with plain data.
 
 import dataclasses
 
+import requests
+
+from odoo.tools.translate import LazyTranslate
+
 from ..signature import SignatureError
+
+_lt = LazyTranslate(__name__, default_lang="en_US")
 
 ADAPTERS = {}
 
@@ -49,6 +55,43 @@ class OriginateResult:
     # The id later events echo when the provider does not give a call id
     # (Mango command_id, Kazoo custom var); defaults to the one we sent.
     correlation_id: str | None = None
+
+
+def api_request(method, url, *, provider, timeout, **kwargs):
+    """One request to a provider's API on behalf of a user (click-to-call).
+
+    Returns ``(response, doc)`` where ``doc`` is the answer's JSON object
+    (``{}`` when it is not one). A timeout, a connection failure or a 5xx
+    raises :class:`OriginateError` with a message naming ``provider``; 4xx
+    answers are the caller's to read (each provider words its refusals).
+    """
+    try:
+        response = requests.request(method, url, timeout=timeout, **kwargs)
+    except requests.Timeout as exc:
+        raise OriginateError(
+            _lt(
+                "%(provider)s did not answer within %(seconds)s seconds.",
+                provider=provider,
+                seconds=timeout,
+            )
+        ) from exc
+    except requests.RequestException as exc:
+        raise OriginateError(
+            _lt("%(provider)s cannot be reached.", provider=provider)
+        ) from exc
+    if response.status_code >= 500:
+        raise OriginateError(
+            _lt(
+                "%(provider)s is unavailable (HTTP %(status)s); try again later.",
+                provider=provider,
+                status=response.status_code,
+            )
+        )
+    try:
+        doc = response.json()
+    except ValueError:
+        doc = {}
+    return response, doc if isinstance(doc, dict) else {}
 
 
 def register(cls):

@@ -39,8 +39,6 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 from xml.sax.saxutils import escape, quoteattr
 
-import requests
-
 from odoo.tools.translate import LazyTranslate
 
 from ..call_event import CallEvent
@@ -50,6 +48,7 @@ from .base import (
     OriginateResult,
     PayloadError,
     ProviderAdapter,
+    api_request,
     register,
 )
 
@@ -419,35 +418,14 @@ class TwilioAdapter(ProviderAdapter):
                 "</Dial></Response>",
             )
         )
-        try:
-            response = requests.post(
-                API_URL.format(sid=quote(sid, safe="")),
-                data=data,
-                auth=(sid, token),
-                timeout=config["timeout"],
-            )
-        except requests.Timeout as exc:
-            raise OriginateError(
-                _lt(
-                    "Twilio did not answer within %(seconds)s seconds.",
-                    seconds=config["timeout"],
-                )
-            ) from exc
-        except requests.RequestException as exc:
-            raise OriginateError(_lt("Twilio cannot be reached.")) from exc
-        if response.status_code >= 500:
-            raise OriginateError(
-                _lt(
-                    "Twilio is unavailable (HTTP %(status)s); try again later.",
-                    status=response.status_code,
-                )
-            )
-        try:
-            doc = response.json()
-        except ValueError:
-            doc = {}
-        if not isinstance(doc, dict):
-            doc = {}
+        response, doc = api_request(
+            "POST",
+            API_URL.format(sid=quote(sid, safe="")),
+            provider="Twilio",
+            timeout=config["timeout"],
+            data=data,
+            auth=(sid, token),
+        )
         if response.status_code >= 400:
             message = str(doc.get("message") or response.reason or "")[:200]
             raise OriginateError(

@@ -32,7 +32,6 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlencode
 
 import pytz
-import requests
 
 from odoo.tools.translate import LazyTranslate
 
@@ -43,6 +42,7 @@ from .base import (
     OriginateResult,
     PayloadError,
     ProviderAdapter,
+    api_request,
     register,
 )
 
@@ -362,34 +362,13 @@ class ZadarmaAdapter(ProviderAdapter):
         params = {"from": agent_extension, "to": digits, "format": "json"}
         query, signature = api_signature(secret, CALLBACK_METHOD, params)
         base = (config.get("zadarma_api_url") or DEFAULT_API_URL).rstrip("/")
-        try:
-            response = requests.get(
-                f"{base}{CALLBACK_METHOD}?{query}",
-                headers={"Authorization": f"{key}:{signature}"},
-                timeout=config["timeout"],
-            )
-        except requests.Timeout as exc:
-            raise OriginateError(
-                _lt(
-                    "Zadarma did not answer within %(seconds)s seconds.",
-                    seconds=config["timeout"],
-                )
-            ) from exc
-        except requests.RequestException as exc:
-            raise OriginateError(_lt("Zadarma cannot be reached.")) from exc
-        if response.status_code >= 500:
-            raise OriginateError(
-                _lt(
-                    "Zadarma is unavailable (HTTP %(status)s); try again later.",
-                    status=response.status_code,
-                )
-            )
-        try:
-            doc = response.json()
-        except ValueError:
-            doc = {}
-        if not isinstance(doc, dict):
-            doc = {}
+        response, doc = api_request(
+            "GET",
+            f"{base}{CALLBACK_METHOD}?{query}",
+            provider="Zadarma",
+            timeout=config["timeout"],
+            headers={"Authorization": f"{key}:{signature}"},
+        )
         message = str(doc.get("message") or response.reason or "")[:200]
         if response.status_code >= 400:
             raise OriginateError(
