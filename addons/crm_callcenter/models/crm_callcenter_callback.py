@@ -3,6 +3,9 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL, format_datetime
 
+# Missed calls listed in a call-back's activity note.
+NOTE_CALLS = 10
+
 
 class CrmCallcenterCallback(models.Model):
     """One open "call back" per customer number, however often they missed us.
@@ -172,7 +175,16 @@ class CrmCallcenterCallback(models.Model):
         return self.env._("Call back %(number)s", number=self.number)
 
     def _activity_note(self):
-        lines = [
+        """The latest missed calls, oldest first (a number that keeps
+        calling must not make the note, and its rewriting, grow forever)."""
+        calls = self.env["crm.callcenter.call"].search(
+            [("callback_id", "=", self.id)], order="id desc", limit=NOTE_CALLS
+        )
+        lines = []
+        earlier = self.missed_count - len(calls)
+        if earlier > 0:
+            lines.append(self.env._("%(count)s earlier missed calls", count=earlier))
+        lines += [
             self.env._(
                 "Missed call at %(time)s (%(line)s)",
                 time=format_datetime(
@@ -180,7 +192,7 @@ class CrmCallcenterCallback(models.Model):
                 ),
                 line=call.did_id.name or call.to_number or "-",
             )
-            for call in self.call_ids.sorted("id")
+            for call in reversed(calls)
         ]
         return Markup("<br/>").join(lines)
 

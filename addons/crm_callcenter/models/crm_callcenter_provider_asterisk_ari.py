@@ -16,12 +16,15 @@ class CrmCallcenterProvider(models.Model):
         help="Asterisk's HTTP server as Odoo reaches it, e.g. "
         "http://pbx.example.com:8088 (https:// for TLS; the event websocket "
         "uses ws:// or wss:// accordingly).",
+        prefetch="asterisk_ari",
     )
     asterisk_ari_user = fields.Char(
-        "ARI User", help="A user of Asterisk's ari.conf (type = user)."
+        "ARI User",
+        help="A user of Asterisk's ari.conf (type = user).",
+        prefetch="asterisk_ari",
     )
     asterisk_ari_password = fields.Char(
-        "ARI Password", groups="base.group_system", copy=False
+        "ARI Password", groups="base.group_system", copy=False, prefetch="asterisk_ari"
     )
     asterisk_ari_auth = fields.Selection(
         [("basic", "HTTP Basic"), ("api_key", "api_key parameter")],
@@ -29,12 +32,14 @@ class CrmCallcenterProvider(models.Model):
         default="basic",
         help="HTTP Basic sends the user and password in a header; the api_key "
         "parameter puts them in the URL, for proxies that drop the header.",
+        prefetch="asterisk_ari",
     )
     asterisk_ari_app = fields.Char(
         "ARI Application",
         default="odoo",
         help="Name under which Odoo subscribes to Asterisk's events. Only one "
         "connection per name: use a name no other program uses.",
+        prefetch="asterisk_ari",
     )
     asterisk_ari_trunks = fields.Char(
         "Trunk Endpoints",
@@ -42,18 +47,21 @@ class CrmCallcenterProvider(models.Model):
         "by commas; * matches anything: e.g. trunk-*, PJSIP/sipnet. A call "
         "that starts on a trunk is inbound; a call that reaches a trunk from "
         "a phone is outbound; calls between phones are not recorded.",
+        prefetch="asterisk_ari",
     )
     asterisk_ari_context = fields.Char(
         "Click-to-call Context",
         default="from-internal",
         help="Dialplan context in which the number is dialled once the "
         "agent's phone answers.",
+        prefetch="asterisk_ari",
     )
     asterisk_ari_endpoint_pattern = fields.Char(
         "Agent Endpoint Pattern",
         default="PJSIP/{extension}",
         help="The agent's phone Asterisk rings first; {extension} is the "
         "agent's extension (e.g. SIP/{extension}, Local/{extension}@from-internal).",
+        prefetch="asterisk_ari",
     )
     asterisk_ari_extension_pattern = fields.Char(
         "Dialled Number Pattern",
@@ -61,11 +69,13 @@ class CrmCallcenterProvider(models.Model):
         help="What is dialled in the context: {number} is the customer's "
         "number in international format without + (79161234567), {e164} "
         "with it; add the dial-out prefix the dialplan expects (9{number}).",
+        prefetch="asterisk_ari",
     )
     asterisk_ari_events_url = fields.Char(
         "Event Stream URL",
         compute="_compute_asterisk_ari_events_url",
         help="The websocket the listener (odoo-bin callcenter_listen) opens.",
+        prefetch="asterisk_ari",
     )
 
     @api.depends("code", "asterisk_ari_url", "asterisk_ari_app")

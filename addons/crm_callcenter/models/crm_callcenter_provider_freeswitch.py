@@ -16,17 +16,20 @@ class CrmCallcenterProvider(models.Model):
         groups="base.group_system",
         help="Optional: the user of mod_json_cdr's cred parameter (HTTP basic "
         "authentication). When set, CDRs without it are refused.",
+        prefetch="freeswitch",
     )
     freeswitch_password = fields.Char(
         "HTTP Password",
         groups="base.group_system",
         help="Optional: the password of mod_json_cdr's cred parameter.",
+        prefetch="freeswitch",
     )
     freeswitch_config_snippet = fields.Text(
         "json_cdr.conf.xml Settings",
         compute="_compute_freeswitch_config_snippet",
         groups="crm_callcenter.crm_callcenter_group_manager",
         help="Parameters to put in the settings of json_cdr.conf.xml.",
+        prefetch="freeswitch",
     )
 
     @api.depends("webhook_url", "code")

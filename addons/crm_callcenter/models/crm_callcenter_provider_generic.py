@@ -9,6 +9,7 @@ class CrmCallcenterProvider(models.Model):
         help="Click-to-call: Odoo posts the agent's extension and the number to "
         "this URL of your contact center, signed with the signing secret. "
         "Leave empty if the center cannot place calls.",
+        prefetch="generic",
     )
 
     def _can_originate(self):

@@ -19,36 +19,43 @@ class CrmCallcenterProvider(models.Model):
         "Kazoo API URL",
         help="Base URL of Kazoo's REST API (Crossbar), e.g. "
         "https://kazoo.example.com:8443",
+        prefetch="kazoo",
     )
     kazoo_account_id = fields.Char(
         "Kazoo Account ID",
         help="The 32-character id of the Kazoo account whose calls Odoo receives.",
+        prefetch="kazoo",
     )
     kazoo_api_key = fields.Char(
         "Kazoo API Key",
         groups="base.group_system",
         help="The account's API key: Odoo exchanges it for an auth token to "
         "place calls (Quickcall) and to subscribe to Blackhole.",
+        prefetch="kazoo",
     )
     kazoo_custom_data = fields.Char(
         "Webhook Shared Value",
         groups="base.group_system",
         help="Optional secret Kazoo sends in each webhook (the webhook's "
         "custom_data odoo_token). When set, webhooks without it are refused.",
+        prefetch="kazoo",
     )
     kazoo_blackhole_enabled = fields.Boolean(
         "Use Blackhole Websocket",
         help="Receive call events over Kazoo's Blackhole websocket (held by "
         "odoo-bin callcenter_listen) in addition to, or instead of, webhooks.",
+        prefetch="kazoo",
     )
     kazoo_blackhole_url = fields.Char(
         "Blackhole URL",
         help="Websocket address of Blackhole, e.g. wss://kazoo.example.com:5555",
+        prefetch="kazoo",
     )
     kazoo_auto_answer = fields.Boolean(
         "Auto-answer Agent Phone",
         help="On click-to-call, ask the agent's phone to answer by itself "
         "(when the phone supports it) before the customer is dialed.",
+        prefetch="kazoo",
     )
     kazoo_webhook_setup = fields.Text(
         "Kazoo Webhook Definition",
@@ -56,6 +63,7 @@ class CrmCallcenterProvider(models.Model):
         groups="base.group_system",
         help="Body of PUT /v2/accounts/{account id}/webhooks, one per event: "
         "channel_create, channel_answer and channel_destroy.",
+        prefetch="kazoo",
     )
 
     @api.depends("webhook_url", "kazoo_custom_data", "code")

@@ -17,22 +17,26 @@ class CrmCallcenterProvider(models.Model):
         groups="base.group_system",
         help="Unique code of your virtual PBX (vpbx_api_key), from Mango Office's "
         "API connector settings.",
+        prefetch="mango",
     )
     mango_api_salt = fields.Char(
         "Mango API Salt",
         groups="base.group_system",
         help="Signing key from Mango Office's API connector settings: every "
         "request in both directions is signed with it.",
+        prefetch="mango",
     )
     mango_api_url = fields.Char(
         "Mango API URL",
         default=DEFAULT_API_URL,
         help="Base URL of the Mango Office API (click-to-call).",
+        prefetch="mango",
     )
     mango_line_number = fields.Char(
         "Mango Outgoing Line",
         help="Number (line) of your PBX that customers see when an agent calls "
         "from Odoo; empty: the employee's default line.",
+        prefetch="mango",
     )
 
     def _get_adapter_config(self):

@@ -35,23 +35,27 @@ class CrmCallcenterProvider(models.Model):
         groups="base.group_system",
         help="Unique identification code of the integration (X-Client-ID), from "
         "the virtual PBX's integration settings.",
+        prefetch="rostelecom",
     )
     rostelecom_sign_key = fields.Char(
         "Rostelecom Signing Key",
         groups="base.group_system",
         help="Key of the integration (X-Client-Sign): requests in both directions "
         "are signed with it.",
+        prefetch="rostelecom",
     )
     rostelecom_api_url = fields.Char(
         "Rostelecom API URL",
         default=DEFAULT_API_URL,
         help="Base URL of the virtual PBX's API (click-to-call, call details).",
+        prefetch="rostelecom",
     )
     rostelecom_sip_domain = fields.Char(
         "Rostelecom SIP Domain",
         help="Domain of the employees' SIP addresses (e.g. company.rt.ru): an "
         "agent's extension 101 is called as sip:101@company.rt.ru for "
         "click-to-call. An extension written as a full SIP address is used as is.",
+        prefetch="rostelecom",
     )
     rostelecom_timezone = fields.Selection(
         _tz_get,
@@ -59,18 +63,21 @@ class CrmCallcenterProvider(models.Model):
         default="Europe/Moscow",
         help="Time zone of the times the virtual PBX sends without one "
         "(Moscow time for cloudpbx.rt.ru).",
+        prefetch="rostelecom",
     )
     rostelecom_fetch_record = fields.Boolean(
         "Fetch Recording Links",
         default=True,
         help="After a recorded call, ask the virtual PBX for the recording's "
         "link (get_record).",
+        prefetch="rostelecom",
     )
     rostelecom_answer_needs_agent = fields.Boolean(
         "Answered Only With an Employee",
         help="Count the 'connected' event as an agent's answer only when it "
         "names an employee; use it if your domain sends 'connected' when the "
         "voice menu answers.",
+        prefetch="rostelecom",
     )
     # Field names the public sources of this API disagree on or do not
     # confirm: the documented names are the defaults.
@@ -79,43 +86,51 @@ class CrmCallcenterProvider(models.Model):
         default=",".join(DEFAULT_OPTIONS["agent_fields"]),
         help="Fields of the call events that hold the employee's extension, "
         "comma-separated; the first one present is used.",
+        prefetch="rostelecom",
     )
     rostelecom_name_field = fields.Char(
         "Caller Name Field",
         help="Field of the call events that holds the caller's name, if your "
         "domain sends one.",
+        prefetch="rostelecom",
     )
     rostelecom_info_start_field = fields.Char(
         "Start Time Path",
         default=DEFAULT_OPTIONS["info_start"],
         help="Path of the call's start time in the call_info answer.",
+        prefetch="rostelecom",
     )
     rostelecom_info_duration_field = fields.Char(
         "Duration Path",
         default=DEFAULT_OPTIONS["info_duration"],
         help="Path of the call's duration (seconds) in the call_info answer.",
+        prefetch="rostelecom",
     )
     rostelecom_info_state_field = fields.Char(
         "Call State Path",
         default=DEFAULT_OPTIONS["info_state"],
         help="Path of the call's state (accepted or not) in the call_info answer.",
+        prefetch="rostelecom",
     )
     rostelecom_info_accepted_value = fields.Char(
         "Accepted State Value",
         default=DEFAULT_OPTIONS["info_accepted"],
         help="Value of the call state that means an employee took the call; "
         "any other value makes the call missed.",
+        prefetch="rostelecom",
     )
     rostelecom_record_url_field = fields.Char(
         "Recording Link Path",
         default=DEFAULT_OPTIONS["record_url"],
         help="Path of the recording's link in the get_record answer.",
+        prefetch="rostelecom",
     )
     rostelecom_callback_id_field = fields.Char(
         "Click-to-call Call ID Path",
         default=DEFAULT_OPTIONS["callback_id"],
         help="Path of the call's session id in the call_back answer: the call "
         "placed from Odoo is matched with its events by it.",
+        prefetch="rostelecom",
     )
 
     def _get_adapter(self):

@@ -15,6 +15,7 @@ class CrmCallcenterProvider(models.Model):
     twilio_account_sid = fields.Char(
         "Account SID",
         help="The account's SID (AC...), on the Twilio console's home page.",
+        prefetch="twilio",
     )
     twilio_auth_token = fields.Char(
         "Auth Token",
@@ -22,11 +23,13 @@ class CrmCallcenterProvider(models.Model):
         groups="base.group_system",
         help="Signs Twilio's requests to Odoo and authenticates Odoo's calls "
         "to Twilio. After rotating it in the console, paste the new one here.",
+        prefetch="twilio",
     )
     twilio_caller_id = fields.Char(
         "Twilio Caller ID",
         help="Twilio number (E.164, e.g. +14155550100) shown to customers "
         "called from Odoo; it also calls the agent first.",
+        prefetch="twilio",
     )
     twilio_agent_endpoint = fields.Char(
         "Agent Endpoint (Twilio)",
@@ -35,6 +38,7 @@ class CrmCallcenterProvider(models.Model):
         "client:{extension} for a Twilio Voice SDK identity, "
         "sip:{extension}@example.sip.twilio.com for a SIP phone. "
         "{extension} is the agent's extension on this provider.",
+        prefetch="twilio",
     )
     twilio_public_base_url = fields.Char(
         "Public Webhook Base URL",
@@ -43,6 +47,7 @@ class CrmCallcenterProvider(models.Model):
         "behind a reverse proxy that Odoo does not trust (no proxy_mode). "
         "Twilio signs the exact URL it calls: a wrong one refuses every "
         "request. Leave empty when Odoo runs with proxy_mode.",
+        prefetch="twilio",
     )
     twilio_webhook_url = fields.Char(
         "Twilio Status Callback URL",
@@ -50,6 +55,7 @@ class CrmCallcenterProvider(models.Model):
         groups="crm_callcenter.crm_callcenter_group_manager",
         help="Paste it as the status callback of the number and of the "
         "<Dial> nouns of your TwiML.",
+        prefetch="twilio",
     )
 
     @api.depends("webhook_url", "twilio_public_base_url")

@@ -21,6 +21,7 @@ class CrmCallcenterProvider(models.Model):
         "Zadarma API Key",
         help="Key of the Zadarma API (personal account: Settings → "
         "Integrations and API).",
+        prefetch="zadarma",
     )
     zadarma_api_secret = fields.Char(
         "Zadarma API Secret",
@@ -28,6 +29,7 @@ class CrmCallcenterProvider(models.Model):
         groups="base.group_system",
         help="Secret of the Zadarma API: Zadarma signs its notifications with "
         "it and Odoo signs its call-back requests.",
+        prefetch="zadarma",
     )
     zadarma_timezone = fields.Selection(
         _tz_get,
@@ -36,6 +38,7 @@ class CrmCallcenterProvider(models.Model):
         help="Time zone set in the Zadarma account: the times of its "
         "notifications (call_start) are in it. A wrong zone shifts every "
         "call's start time.",
+        prefetch="zadarma",
     )
     zadarma_api_url = fields.Char(
         "Zadarma API URL",
@@ -43,6 +46,7 @@ class CrmCallcenterProvider(models.Model):
         groups="base.group_system",
         help="Address of the API; change it for a white label of Zadarma "
         "(e.g. https://api.novofon.com).",
+        prefetch="zadarma",
     )
 
     def _get_adapter(self):

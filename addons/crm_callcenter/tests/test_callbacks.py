@@ -117,6 +117,15 @@ class TestMissedCallCallbacks(CallcenterCase):
         self.assertIn("2 missed calls", activity.summary)
         self.assertEqual(activity.note.count("Missed call at"), 2)
 
+    def test_the_note_lists_the_latest_missed_calls_only(self):
+        for hour in range(12):
+            self.miss(f"cb-many-{hour}", start=BASE_TIME.replace(hour=hour))
+        activity = self.call_activities(self.partner)
+        self.assertEqual(len(activity), 1)
+        self.assertIn("12 missed calls", activity.summary)
+        self.assertEqual(activity.note.count("Missed call at"), 10)
+        self.assertIn("2 earlier missed calls", activity.note)
+
     def test_unknown_numbers_become_leads_shared_round_robin(self):
         first = self.miss("cb-3a", number="0912000001")
         second = self.miss("cb-3b", number="0912000002")
