@@ -77,58 +77,57 @@ class FakeContactCenter:
         ]
 
 
+def make_center(env, provider_vals, agent_a, agent_b, partner_vals):
+    """A provider with two agents on extensions 101 and 102 and a known
+    customer: ``(provider, agent_a, agent_b, partner)``. ``agent_a`` and
+    ``agent_b`` are ``(login, name)``."""
+    provider = env["crm.callcenter.provider"].create(provider_vals)
+    agents = [
+        new_test_user(
+            env,
+            login=login,
+            name=name,
+            groups="crm_callcenter.crm_callcenter_group_agent",
+        )
+        for login, name in (agent_a, agent_b)
+    ]
+    env["crm.callcenter.extension"].create(
+        [
+            {"name": extension, "provider_id": provider.id, "user_id": agent.id}
+            for extension, agent in zip(("101", "102"), agents, strict=True)
+        ]
+    )
+    partner = env["res.partner"].create(partner_vals)
+    return provider, agents[0], agents[1], partner
+
+
 class CallcenterCase(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.vn = cls.env.ref("base.vn")
-        cls.provider = cls.env["crm.callcenter.provider"].create(
+        cls.provider, cls.agent, cls.agent_b, cls.partner = make_center(
+            cls.env,
             {
                 "name": "Test Center",
                 "code": "generic",
                 "default_country_id": cls.vn.id,
                 "webhook_secret": SECRET,
-            }
-        )
-        cls.agent = new_test_user(
-            cls.env,
-            login="cc_agent_a",
-            name="Agent A",
-            groups="crm_callcenter.crm_callcenter_group_agent",
-        )
-        cls.agent_b = new_test_user(
-            cls.env,
-            login="cc_agent_b",
-            name="Agent B",
-            groups="crm_callcenter.crm_callcenter_group_agent",
+            },
+            ("cc_agent_a", "Agent A"),
+            ("cc_agent_b", "Agent B"),
+            # A customer whose number is stored nationally, as a person types it.
+            {
+                "name": "Nguyễn Thị Test",
+                "phone": "0903 555 111",
+                "country_id": cls.vn.id,
+            },
         )
         cls.manager = new_test_user(
             cls.env,
             login="cc_manager",
             name="Call Center Manager",
             groups="crm_callcenter.crm_callcenter_group_manager",
-        )
-        cls.env["crm.callcenter.extension"].create(
-            [
-                {
-                    "name": "101",
-                    "provider_id": cls.provider.id,
-                    "user_id": cls.agent.id,
-                },
-                {
-                    "name": "102",
-                    "provider_id": cls.provider.id,
-                    "user_id": cls.agent_b.id,
-                },
-            ]
-        )
-        # A customer whose number is stored nationally, as a person types it.
-        cls.partner = cls.env["res.partner"].create(
-            {
-                "name": "Nguyễn Thị Test",
-                "phone": "0903 555 111",
-                "country_id": cls.vn.id,
-            }
         )
         cls.center = FakeContactCenter()
         cls.adapter = get_adapter("generic")

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta, timezone
 import requests
 import responses
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tests.common import BaseCase
 
 from ..tools.providers import OriginateError, get_adapter
 from ..tools.providers.mango import mango_sign
 from ..tools.signature import SignatureError
-from .common import FakedApiMixin
+from .common import FakedApiMixin, make_center
 
 # PROTOCOLS.md §11, vectors 8 and 9.
 KEY = "a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6"
@@ -267,7 +267,8 @@ class TestMangoProvider(FakedApiMixin, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.ru = cls.env.ref("base.ru")
-        cls.provider = cls.env["crm.callcenter.provider"].create(
+        cls.provider, cls.agent, cls.agent_b, cls.partner = make_center(
+            cls.env,
             {
                 "name": "Mango",
                 "code": "mango",
@@ -275,40 +276,14 @@ class TestMangoProvider(FakedApiMixin, HttpCase):
                 "mango_api_key": KEY,
                 "mango_api_salt": SALT,
                 "mango_line_number": LINE,
-            }
-        )
-        cls.agent = new_test_user(
-            cls.env,
-            login="mango_agent_a",
-            name="Анна Агент",
-            groups="crm_callcenter.crm_callcenter_group_agent",
-        )
-        cls.agent_b = new_test_user(
-            cls.env,
-            login="mango_agent_b",
-            name="Борис Агент",
-            groups="crm_callcenter.crm_callcenter_group_agent",
-        )
-        cls.env["crm.callcenter.extension"].create(
-            [
-                {
-                    "name": "101",
-                    "provider_id": cls.provider.id,
-                    "user_id": cls.agent.id,
-                },
-                {
-                    "name": "102",
-                    "provider_id": cls.provider.id,
-                    "user_id": cls.agent_b.id,
-                },
-            ]
-        )
-        cls.partner = cls.env["res.partner"].create(
+            },
+            ("mango_agent_a", "Анна Агент"),
+            ("mango_agent_b", "Борис Агент"),
             {
                 "name": "Иван Петров",
                 "phone": "8 (916) 123-45-67",
                 "country_id": cls.ru.id,
-            }
+            },
         )
         cls.mango = FakeMango()
 

@@ -10,13 +10,13 @@ import requests
 import responses
 from freezegun import freeze_time
 
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, tagged
 from odoo.tests.common import BaseCase
 
 from ..tools.providers import OriginateError, get_adapter
 from ..tools.providers.rostelecom import client_sign
 from ..tools.signature import SignatureError
-from .common import FakedApiMixin
+from .common import FakedApiMixin, make_center
 
 # PROTOCOLS.md §11, vector 10 (the §6.3 example body).
 CLIENT_ID = "5E61B2AB42BA100556C447F4BB8A572F"
@@ -157,7 +157,8 @@ class TestRostelecomProvider(FakedApiMixin, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.ru = cls.env.ref("base.ru")
-        cls.provider = cls.env["crm.callcenter.provider"].create(
+        cls.provider, cls.agent, cls.agent_b, cls.partner = make_center(
+            cls.env,
             {
                 "name": "Rostelecom",
                 "code": "rostelecom",
@@ -165,40 +166,14 @@ class TestRostelecomProvider(FakedApiMixin, HttpCase):
                 "rostelecom_client_id": CLIENT_ID,
                 "rostelecom_sign_key": KEY,
                 "rostelecom_sip_domain": "company.rt.ru",
-            }
-        )
-        cls.agent = new_test_user(
-            cls.env,
-            login="rt_agent_a",
-            name="Анна Агент",
-            groups="crm_callcenter.crm_callcenter_group_agent",
-        )
-        cls.agent_b = new_test_user(
-            cls.env,
-            login="rt_agent_b",
-            name="Борис Агент",
-            groups="crm_callcenter.crm_callcenter_group_agent",
-        )
-        cls.env["crm.callcenter.extension"].create(
-            [
-                {
-                    "name": "101",
-                    "provider_id": cls.provider.id,
-                    "user_id": cls.agent.id,
-                },
-                {
-                    "name": "102",
-                    "provider_id": cls.provider.id,
-                    "user_id": cls.agent_b.id,
-                },
-            ]
-        )
-        cls.partner = cls.env["res.partner"].create(
+            },
+            ("rt_agent_a", "Анна Агент"),
+            ("rt_agent_b", "Борис Агент"),
             {
                 "name": "Иван Петров",
                 "phone": "+7 916 123 45 67",
                 "country_id": cls.ru.id,
-            }
+            },
         )
         cls.rt = FakeRostelecom()
         cls.cron = cls.env.ref("crm_callcenter.ir_cron_crm_callcenter_rostelecom_fetch")
