@@ -1,0 +1,6 @@
+from . import (
+    crm_callcenter_call,
+    crm_telesales_campaign,
+    crm_telesales_target,
+    crm_telesales_window,
+)
