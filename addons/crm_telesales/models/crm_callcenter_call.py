@@ -5,7 +5,7 @@ class CrmCallcenterCall(models.Model):
     _inherit = "crm.callcenter.call"
 
     telesales_target_id = fields.Many2one(
-        "crm.telesales.target", string="Telesales Target", index="btree_not_null"
+        "crm.telesales.target", index="btree_not_null"
     )
     telesales_campaign_id = fields.Many2one(
         related="telesales_target_id.campaign_id",
@@ -15,7 +15,7 @@ class CrmCallcenterCall(models.Model):
     )
 
     def _after_fold(self, provider, before):
-        super()._after_fold(provider, before)
+        res = super()._after_fold(provider, before)
         if (
             self.telesales_target_id
             and self.state == "ended"
@@ -23,3 +23,4 @@ class CrmCallcenterCall(models.Model):
         ):
             # The target's lock and retry rules live on the target.
             self.telesales_target_id.sudo()._register_call_outcome(self)
+        return res

@@ -57,7 +57,7 @@ class CrmTelesalesTarget(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Contact", index="btree_not_null"
     )
-    lead_id = fields.Many2one("crm.lead", string="Lead", index="btree_not_null")
+    lead_id = fields.Many2one("crm.lead", index="btree_not_null")
     phone = fields.Char(
         required=True, help="The number called, in international (E.164) format."
     )
