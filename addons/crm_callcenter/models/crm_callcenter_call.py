@@ -107,6 +107,11 @@ class CrmCallcenterCall(models.Model):
         readonly=True,
         help="Other contacts with the caller's number, for the agent to choose from.",
     )
+    # Read with the call by every event: the screen pop reads the candidate
+    # relations only when there are some (most calls have none).
+    candidate_count = fields.Integer(
+        compute="_compute_candidate_count", store=True, export_string_translation=False
+    )
     started_at = fields.Datetime(readonly=True, index=True)
     answered_at = fields.Datetime(readonly=True)
     ended_at = fields.Datetime(readonly=True)
@@ -195,6 +200,13 @@ class CrmCallcenterCall(models.Model):
     )
 
     @api.depends("direction", "from_number", "to_number", "partner_id", "lead_id")
+    @api.depends("candidate_lead_ids", "candidate_partner_ids")
+    def _compute_candidate_count(self):
+        for call in self:
+            call.candidate_count = len(call.candidate_lead_ids) + len(
+                call.candidate_partner_ids
+            )
+
     def _compute_display_name(self):
         for call in self:
             number = call._counterpart_number()
@@ -225,7 +237,7 @@ class CrmCallcenterCall(models.Model):
         answer times keep the earliest value, the end time the latest, and
         details (durations, recording, cause) fill in whenever they come.
         """
-        country = provider.default_country_id.code
+        country = provider.default_country_code
         prefix = provider.dialout_prefix
         from_number = normalize_number(event.from_number, country, prefix)
         to_number = normalize_number(event.to_number, country, prefix)
@@ -312,20 +324,16 @@ class CrmCallcenterCall(models.Model):
     def _prepare_line_vals(self, provider):
         """Line (DID) and sales team of a new call."""
         number = self.did or (self.to_number if self.direction == "inbound" else "")
-        did = self.env["crm.callcenter.did"]
+        did_id = team_id = False
         if number:
             normalized = normalize_number(
-                number, provider.default_country_id.code, provider.dialout_prefix
+                number, provider.default_country_code, provider.dialout_prefix
             )
-            did = did.sudo().search(
-                [
-                    ("provider_id", "=", provider.id),
-                    ("number", "in", list({number, normalized})),
-                ],
-                limit=1,
+            did_id, team_id = self.env["crm.callcenter.did"]._find_line(
+                provider, [number, normalized]
             )
-        team = did.team_id or provider.team_id or self.user_id.sale_team_id
-        return {"did_id": did.id, "team_id": team.id}
+        team_id = team_id or provider.team_id.id or self.user_id.sale_team_id.id
+        return {"did_id": did_id, "team_id": team_id}
 
     def _prepare_lead_vals(self, provider):
         """Values of a lead for this call's unknown customer."""
@@ -371,61 +379,41 @@ class CrmCallcenterCall(models.Model):
         Two events of one call handled at once by two workers must neither
         create two rows nor lose an update: the row is locked, and a
         concurrent creation surfaces as a serialization failure that Odoo's
-        request and cron loops retry.
+        request and cron loops retry. The query that locks or creates the row
+        also loads its columns into the cache: the fold reads them all.
         """
         cr = self.env.cr
-        select = SQL(
-            "SELECT id FROM crm_callcenter_call"
-            " WHERE provider_id = %s AND external_call_id = %s FOR NO KEY UPDATE",
-            provider.id,
-            event.external_call_id,
+        columns = self._fold_columns()
+        returning = SQL(", ").join(
+            SQL("c.%s", SQL.identifier(fname)) for fname in ["id", *columns]
         )
-        cr.execute(select)
-        row = cr.fetchone()
-        if not row and event.correlation_id:
-            # A call placed from Odoo (click-to-call) exists before the
-            # provider names it: adopt the provider's call id. Only a recent
-            # call no event reached yet: a correlation id built from the
-            # extension and number (Zadarma) comes back with every later call
-            # between them, which must not take over the clicked call's row.
-            adapter = ADAPTERS.get(provider.code)
-            first_only = SQL("")
-            if adapter and adapter.correlation_ids_recur:
-                self.env["crm.callcenter.event"].flush_model(["call_id"])
-                first_only = SQL(
-                    " AND NOT EXISTS (SELECT 1 FROM crm_callcenter_event e"
-                    " WHERE e.call_id = c.id)"
-                )
+        row = None
+        if event.correlation_id:
             cr.execute(
                 SQL(
-                    "UPDATE crm_callcenter_call SET external_call_id = %s"
-                    " WHERE id = (SELECT id FROM crm_callcenter_call c"
-                    "  WHERE provider_id = %s AND correlation_id = %s"
-                    "    AND state != 'ended' AND create_date >= %s%s"
-                    "  ORDER BY id DESC LIMIT 1 FOR NO KEY UPDATE)"
-                    " RETURNING id",
-                    event.external_call_id,
+                    "SELECT %s FROM crm_callcenter_call c WHERE provider_id = %s"
+                    " AND external_call_id = %s FOR NO KEY UPDATE",
+                    returning,
                     provider.id,
-                    event.correlation_id,
-                    fields.Datetime.now() - timedelta(hours=CORRELATION_HOURS),
-                    first_only,
+                    event.external_call_id,
                 )
             )
             row = cr.fetchone()
-            if row:
-                self.browse(row[0]).invalidate_recordset(["external_call_id"])
+            if not row:
+                row = self._adopt_correlated(provider, event, returning)
         if not row:
             now = fields.Datetime.now()
             cr.execute(
                 SQL(
                     """
-                    INSERT INTO crm_callcenter_call
+                    INSERT INTO crm_callcenter_call AS c
                         (provider_id, company_id, external_call_id, direction, state,
                          from_number, to_number, create_uid, write_uid,
                          create_date, write_date)
                     VALUES (%s, %s, %s, %s, 'ringing', %s, %s, %s, %s, %s, %s)
-                    ON CONFLICT (provider_id, external_call_id) DO NOTHING
-                    RETURNING id
+                    ON CONFLICT (provider_id, external_call_id)
+                    DO UPDATE SET write_date = c.write_date
+                    RETURNING %s
                     """,
                     provider.id,
                     provider.company_id.id,
@@ -437,13 +425,67 @@ class CrmCallcenterCall(models.Model):
                     self.env.uid,
                     now,
                     now,
+                    returning,
                 )
             )
             row = cr.fetchone()
-            if not row:  # READ COMMITTED only: another transaction created it
-                cr.execute(select)
-                row = cr.fetchone()
-        return self.browse(row[0])
+        call = self.browse(row[0])
+        for fname, value in zip(columns, row[1:], strict=True):
+            # Values pending in the cache (an earlier event of this call in
+            # the same transaction) are newer: _insert_cache keeps them.
+            self._fields[fname]._insert_cache(call, [value])
+        return call
+
+    def _adopt_correlated(self, provider, event, returning):
+        """A call placed from Odoo (click-to-call) exists before the provider
+        names it: give it the provider's call id and return its row.
+
+        Only a recent call no event reached yet: a correlation id built from
+        the extension and number (Zadarma) comes back with every later call
+        between them, which must not take over the clicked call's row.
+        """
+        adapter = ADAPTERS.get(provider.code)
+        first_only = SQL("")
+        if adapter and adapter.correlation_ids_recur:
+            self.env["crm.callcenter.event"].flush_model(["call_id"])
+            first_only = SQL(
+                " AND NOT EXISTS (SELECT 1 FROM crm_callcenter_event e"
+                " WHERE e.call_id = c.id)"
+            )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE crm_callcenter_call c SET external_call_id = %s"
+                " WHERE c.id = (SELECT id FROM crm_callcenter_call c"
+                "  WHERE provider_id = %s AND correlation_id = %s"
+                "    AND state != 'ended' AND create_date >= %s%s"
+                "  ORDER BY id DESC LIMIT 1 FOR NO KEY UPDATE)"
+                " RETURNING %s",
+                event.external_call_id,
+                provider.id,
+                event.correlation_id,
+                fields.Datetime.now() - timedelta(hours=CORRELATION_HOURS),
+                first_only,
+                returning,
+            )
+        )
+        row = self.env.cr.fetchone()
+        if row:
+            self.browse(row[0]).invalidate_recordset(["external_call_id"])
+        return row
+
+    @api.model
+    def _fold_columns(self):
+        """Stored columns loaded with the call's row by the fold: those the
+        ORM would fetch on first read (all prefetched column fields)."""
+        return [
+            field.name
+            for field in self._fields.values()
+            if field.store
+            and field.column_type
+            and field.prefetch is True
+            and not field.translate
+            and field.name != "id"
+        ]
 
     @api.model
     def _prepare_fold_vals(
@@ -731,14 +773,14 @@ class CrmCallcenterCall(models.Model):
         """What the agent's browser needs: ids and display strings only."""
         self.ensure_one()
         call = self.sudo()
+        others = (
+            (*call.candidate_lead_ids, *call.candidate_partner_ids)
+            if call.candidate_count
+            else ()
+        )
         candidates = [
             {"model": record._name, "id": record.id, "name": record.display_name}
-            for record in (
-                call.lead_id,
-                call.partner_id,
-                *call.candidate_lead_ids,
-                *call.candidate_partner_ids,
-            )
+            for record in (call.lead_id, call.partner_id, *others)
             if record
         ]
 

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 from ..tools.phone import normalize_number
 
@@ -51,11 +51,40 @@ class CrmCallcenterDid(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        return super().create([self._normalize_vals(dict(vals)) for vals in vals_list])
+        records = super().create(
+            [self._normalize_vals(dict(vals)) for vals in vals_list]
+        )
+        self.env.registry.clear_cache()  # _line_map
+        return records
 
     def write(self, vals):
         if vals.get("number"):
             for did in self:
                 super(CrmCallcenterDid, did).write(did._normalize_vals(dict(vals)))
-            return True
-        return super().write(vals)
+        else:
+            super().write(vals)
+        self.env.registry.clear_cache()  # _line_map
+        return True
+
+    def unlink(self):
+        res = super().unlink()
+        self.env.registry.clear_cache()  # _line_map
+        return res
+
+    @api.model
+    def _find_line(self, provider, numbers):
+        """``(did id, team id)`` of the first of ``numbers`` that is an
+        active line of ``provider``, else ``(False, False)``."""
+        lines = self._line_map(provider.id)
+        for number in numbers:
+            if number in lines:
+                return lines[number]
+        return False, False
+
+    @api.model
+    @tools.ormcache("provider_id")
+    def _line_map(self, provider_id):
+        """``{number: (did id, team id)}`` of a provider's lines, cached per
+        worker (read by every new call; any change of a line clears it)."""
+        lines = self.sudo().search([("provider_id", "=", provider_id)])
+        return {line.number: (line.id, line.team_id.id) for line in lines}

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import api, fields, models, tools
 
 
 class CrmCallcenterExtension(models.Model):
@@ -46,26 +46,42 @@ class CrmCallcenterExtension(models.Model):
         for vals in vals_list:
             if vals.get("name"):
                 vals["name"] = vals["name"].strip()
-        return super().create(vals_list)
+        records = super().create(vals_list)
+        self.env.registry.clear_cache()  # _extension_user_ids
+        return records
 
     def write(self, vals):
         if vals.get("name"):
             vals["name"] = vals["name"].strip()
-        return super().write(vals)
+        res = super().write(vals)
+        self.env.registry.clear_cache()  # _extension_user_ids
+        return res
+
+    def unlink(self):
+        res = super().unlink()
+        self.env.registry.clear_cache()  # _extension_user_ids
+        return res
 
     @api.model
     def _find_users(self, provider, extensions):
         """Map extension names to users: provider-specific entries win."""
-        extensions = {ext for ext in extensions if ext}
-        if not extensions:
-            return {}
-        records = self.sudo().search(
-            [
-                ("name", "in", list(extensions)),
-                ("provider_id", "in", [provider.id, False]),
-            ]
-        )
+        mapping = self._extension_user_ids(provider.id)
+        Users = self.env["res.users"].sudo()
+        return {
+            extension: Users.browse(mapping[extension])
+            for extension in extensions
+            if extension in mapping
+        }
+
+    @api.model
+    @tools.ormcache("provider_id")
+    def _extension_user_ids(self, provider_id):
+        """``{extension: user id}`` of a provider, cached per worker: every
+        call event asks it, extensions rarely change (any change clears it).
+        """
+        records = self.sudo().search([("provider_id", "in", [provider_id, False])])
         result = {}
+        # Provider-specific extensions override the ones for every provider.
         for record in records.sorted(lambda r: bool(r.provider_id)):
-            result[record.name] = record.user_id
+            result[record.name] = record.user_id.id
         return result

@@ -57,6 +57,11 @@ class CrmCallcenterProvider(models.Model):
         help="Country used to read national numbers the provider sends "
         "(e.g. 0901234567 in Vietnam, 8 912 ... in Russia).",
     )
+    # Read with the provider by every event (normalizing its numbers),
+    # without a query for the country.
+    default_country_code = fields.Char(
+        related="default_country_id.code", store=True, export_string_translation=False
+    )
     dialout_prefix = fields.Char(
         "Dial-out Prefix",
         help="Digits the PBX puts before external numbers (e.g. 9 in 9 0901234567); "

@@ -53,6 +53,12 @@ class ResUsers(models.Model):
     def SELF_WRITEABLE_FIELDS(self):
         return [*super().SELF_WRITEABLE_FIELDS, "callcenter_auto_open"]
 
+    def unlink(self):
+        res = super().unlink()
+        # Their extensions went with them (ondelete cascade, in SQL).
+        self.env.registry.clear_cache()
+        return res
+
     # ------------------------------------------------------------------
     # Presence
     # ------------------------------------------------------------------
@@ -103,8 +109,8 @@ class ResUsers(models.Model):
         for user in users:
             user._bus_send("crm_callcenter/presence", user._callcenter_presence_dict())
         if wrapup_until:
-            self.env.ref("crm_callcenter.ir_cron_crm_callcenter_wrapup_end")._trigger(
-                wrapup_until
+            self.env["crm.callcenter.event"]._trigger_cron(
+                "crm_callcenter.ir_cron_crm_callcenter_wrapup_end", wrapup_until
             )
 
     def _callcenter_call_started(self):
