@@ -20,6 +20,16 @@ HTTP_TEMPLATE = json.dumps(
 )
 
 
+class GatewayMock(responses.RequestsMock):
+    """``responses`` mock whose ``calls`` stay readable after the block."""
+
+    def reset(self):
+        kept = list(self._calls) if hasattr(self, "_calls") else []
+        super().reset()
+        for call in kept:
+            self._calls.add_call(call)
+
+
 def form(request):
     """Decoded form body of a faked request: ``{name: value}``."""
     return {k: v[0] for k, v in parse_qs(request.body).items()}

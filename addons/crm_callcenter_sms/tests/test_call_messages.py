@@ -1,7 +1,5 @@
 from datetime import datetime, timedelta
 
-import responses
-
 from odoo.addons.crm_callcenter.tests.common import (
     BASE_TIME,
     SECRET,
@@ -12,7 +10,7 @@ from odoo.addons.crm_callcenter.tools.providers import get_adapter
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import freeze_time
 
-from .common import SmsGatewayMixin, form
+from .common import GatewayMock, SmsGatewayMixin, form
 
 CALLER = "+84903555111"
 
@@ -109,14 +107,14 @@ class TestCallMessages(SmsGatewayMixin, HttpCase):
 
     def send_due(self):
         """Run the send cron against a faked SMSC; the requests it made."""
-        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        with GatewayMock(assert_all_requests_are_fired=False) as rsps:
             self.smsc_ok(rsps, msg_id=501)
             self.env["crm.callcenter.sms.log"]._send_scheduled()
         return [form(c.request) for c in rsps.calls]
 
     def test_missed_call_sms_once_despite_replayed_events(self):
         ringing, ended = self.missed("miss-1")
-        with responses.RequestsMock() as rsps:
+        with GatewayMock() as rsps:
             rsps.add_passthru(self.base_url())
             for signed in (ringing, ended, ended):
                 self.assertEqual(self.post(signed).status_code, 200)

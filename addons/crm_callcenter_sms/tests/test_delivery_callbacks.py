@@ -1,12 +1,10 @@
 import json
 import time
 
-import responses
-
 from odoo.addons.crm_callcenter.tools import signature
 from odoo.tests import HttpCase, tagged
 
-from .common import HTTP_SECRET, SmsGatewayMixin
+from .common import HTTP_SECRET, GatewayMock, SmsGatewayMixin
 
 
 @tagged("post_install", "-at_install")
@@ -20,7 +18,7 @@ class TestDeliveryCallbacks(SmsGatewayMixin, HttpCase):
 
     def send(self, primary):
         self.use_gateways(primary)
-        with responses.RequestsMock() as rsps:
+        with GatewayMock() as rsps:
             if primary == self.smsc:
                 self.smsc_ok(rsps, msg_id=97)
             else:
