@@ -33,7 +33,6 @@ class CrmCallcenterSmsGateway(models.Model):
     )
     gateway_type = fields.Selection(
         [("smsc", "SMSC.ru"), ("http", "Generic HTTP")],
-        "Gateway Type",
         required=True,
         default="smsc",
     )

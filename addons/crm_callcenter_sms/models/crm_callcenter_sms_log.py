@@ -54,7 +54,7 @@ class CrmCallcenterSmsLog(models.Model):
         [("sms", "SMS"), ("mail", "E-mail")], required=True, default="sms"
     )
     gateway_id = fields.Many2one(
-        "crm.callcenter.sms.gateway", "Gateway", index="btree_not_null", readonly=True
+        "crm.callcenter.sms.gateway", index="btree_not_null", readonly=True
     )
     failover_from_gateway_id = fields.Many2one(
         "crm.callcenter.sms.gateway",
@@ -76,12 +76,9 @@ class CrmCallcenterSmsLog(models.Model):
     res_id = fields.Many2oneReference(
         "Document", model_field="res_model", readonly=True
     )
-    campaign_id = fields.Many2one(
-        "utm.campaign", "Campaign", readonly=True, index="btree_not_null"
-    )
+    campaign_id = fields.Many2one("utm.campaign", readonly=True, index="btree_not_null")
     call_id = fields.Many2one(
         "crm.callcenter.call",
-        "Call",
         readonly=True,
         index="btree_not_null",
         ondelete="set null",

@@ -25,9 +25,10 @@ class GatewayMock(responses.RequestsMock):
 
     def reset(self):
         kept = list(self._calls) if hasattr(self, "_calls") else []
-        super().reset()
+        result = super().reset()
         for call in kept:
             self._calls.add_call(call)
+        return result
 
 
 def form(request):

@@ -72,6 +72,8 @@ class TestCallMessages(SmsGatewayMixin, HttpCase):
             }
         )
         cls.use_gateways(cls.smsc)
+        # Quiet hours have their own tests; the demo company enables them.
+        cls.company.crm_callcenter_sms_quiet_hours = False
         cls.center = FakeContactCenter()
         cls.adapter = get_adapter("generic")
 
