@@ -237,3 +237,48 @@ class TestCallMessages(SmsGatewayMixin, HttpCase):
             Log._after_quiet_hours(self.company, "+74951234567", nobody, now),
             datetime(2026, 3, 2, 5, 0),
         )
+
+    def test_agent_sends_sms_from_the_call_with_lead_templates(self):
+        for signed in self.center.answered_call("ans-ui"):
+            self.post(signed)
+        call = self.call("ans-ui").with_user(self.agent)
+        action = call.action_send_sms()
+        self.assertEqual(action["res_model"], "sms.composer")
+        composer = (
+            self.env["sms.composer"]
+            .with_user(self.agent)
+            .with_context(action["context"])
+            .create({"body": "Your driver arrives in 5 minutes"})
+        )
+        self.assertEqual(composer.res_model, "res.partner")
+        self.assertEqual(composer.recipient_single_number_itf, CALLER)
+        with GatewayMock() as rsps:
+            self.smsc_ok(rsps, msg_id=777)
+            composer.action_send_sms()
+        self.assertEqual(form(rsps.calls[0].request)["phones"], CALLER)
+        log = self.logs(provider_message_id="777")
+        self.assertEqual((log.res_model, log.res_id), ("res.partner", self.partner.id))
+
+    def test_server_action_sends_once_per_record(self):
+        partner_template = self.env["sms.template"].create(
+            {
+                "name": "Script answer",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "body": "Here is the brochure you asked for.",
+            }
+        )
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Brochure",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "state": "crm_callcenter_message",
+                "crm_callcenter_sms_template_id": partner_template.id,
+                "crm_callcenter_automatic": False,
+            }
+        )
+        ctx = {"active_model": "res.partner", "active_ids": self.partner.ids}
+        action.with_context(ctx).run()
+        action.with_context(ctx).run()
+        log = self.logs(res_model="res.partner", res_id=self.partner.id)
+        self.assertEqual(len(log), 1)
+        self.assertEqual([s["mes"] for s in self.send_due()], [partner_template.body])
