@@ -247,7 +247,7 @@ class TestCallMessages(SmsGatewayMixin, HttpCase):
         composer = (
             self.env["sms.composer"]
             .with_user(self.agent)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"body": "Your driver arrives in 5 minutes"})
         )
         self.assertEqual(composer.res_model, "res.partner")
@@ -277,8 +277,8 @@ class TestCallMessages(SmsGatewayMixin, HttpCase):
             }
         )
         ctx = {"active_model": "res.partner", "active_ids": self.partner.ids}
-        action.with_context(ctx).run()
-        action.with_context(ctx).run()
+        action.with_context(**ctx).run()
+        action.with_context(**ctx).run()
         log = self.logs(res_model="res.partner", res_id=self.partner.id)
         self.assertEqual(len(log), 1)
         self.assertEqual([s["mes"] for s in self.send_due()], [partner_template.body])
