@@ -1,0 +1,2 @@
+from . import http_gateway, smsc
+from .common import GatewayResult, GatewayStatus
