@@ -1,13 +1,11 @@
 import uuid
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
-
 from odoo.addons.crm_callcenter.models.crm_callcenter_call import PLACEHOLDER_PREFIX
 from odoo.addons.crm_callcenter.tools.providers import OriginateError
+from odoo.exceptions import UserError
 
 from .crm_telesales_target import OPEN_STATES
-
 
 TARGET_MODEL = "crm.telesales.target"
 
@@ -142,4 +140,3 @@ class CrmCallcenterCall(models.Model):
             self._originate_discard(call_id, vals["external_call_id"])
             raise
         return self._originate_store_result(call_id, vals["external_call_id"], result)
-

@@ -5,10 +5,9 @@ from datetime import timedelta
 import pytz
 
 from odoo import api, fields, models
+from odoo.addons.crm_callcenter.tools.providers import OriginateError
 from odoo.exceptions import UserError
 from odoo.tools import SQL
-
-from odoo.addons.crm_callcenter.tools.providers import OriginateError
 
 from .crm_telesales_target import OPEN_STATES
 
@@ -97,8 +96,10 @@ class CrmTelesalesDialer(models.AbstractModel):
             self.env["res.users"]
             .sudo()
             .search(
-                [("id", "in", users.ids)]
-                + self.env["res.users"]._callcenter_available_domain(),
+                [
+                    ("id", "in", users.ids),
+                    *self.env["res.users"]._callcenter_available_domain(),
+                ],
                 order="callcenter_presence_since, id",
             )
         )
@@ -299,7 +300,7 @@ class CrmTelesalesDialer(models.AbstractModel):
 
     @api.model
     def _predictive_lines_to_dial(self, campaign, free_agents, stats, ringing, live):
-        """New lines to dial now: ``free_agents`` × lines per agent, less the
+        """New lines to dial now: ``free_agents`` times the lines per agent, less the
         ``ringing`` ones, never above ``max_lines`` with the ``live`` ones."""
         if free_agents <= 0:
             return 0
@@ -366,7 +367,10 @@ class CrmTelesalesDialer(models.AbstractModel):
         Target = self.env["crm.telesales.target"].sudo()
         counts = dict(
             Target._read_group(
-                [("campaign_id", "=", campaign.id), ("state", "in", ("dialing", "in_call"))],
+                [
+                    ("campaign_id", "=", campaign.id),
+                    ("state", "in", ("dialing", "in_call")),
+                ],
                 ["state"],
                 ["__count"],
             )
@@ -423,8 +427,10 @@ class CrmTelesalesDialer(models.AbstractModel):
         stale = Target.search(
             [("state", "=", "dialing"), ("dialing_since", "!=", False)]
         ).filtered(
-            lambda t: t.dialing_since
-            <= now - timedelta(minutes=t.campaign_id.dial_timeout_minutes)
+            lambda t: (
+                t.dialing_since
+                <= now - timedelta(minutes=t.campaign_id.dial_timeout_minutes)
+            )
         )
         if stale:
             _logger.info("Releasing %s telesales targets stuck dialing", len(stale))

@@ -231,7 +231,6 @@ class CrmTelesalesTarget(models.Model):
         campaign's maximum attempts.
         """
         self.ensure_one()
-        campaign = self.campaign_id
         vals = {"attempts": self.attempts + 1, "last_call_id": call.id}
         if call.user_id:
             vals["user_id"] = call.user_id.id
@@ -281,7 +280,9 @@ class CrmTelesalesTarget(models.Model):
         preview campaigns: what the workspace shows."""
         user = self.env.user
         if not user.has_group("crm_callcenter.crm_callcenter_group_agent"):
-            raise AccessError(self.env._("Only call center agents take telesales calls."))
+            raise AccessError(
+                self.env._("Only call center agents take telesales calls.")
+            )
         target = self._current_target()
         if not target:
             dialer = self.env["crm.telesales.dialer"]
@@ -306,11 +307,15 @@ class CrmTelesalesTarget(models.Model):
                 ("state", "in", ("dialing", "in_call")),
                 "&",
                 ("state", "=", "done"),
-                ("last_call_id", "any", [
-                    ("outcome", "=", "answered"),
-                    ("logged_at", "=", False),
-                    ("ended_at", ">=", recent),
-                ]),
+                (
+                    "last_call_id",
+                    "any",
+                    [
+                        ("outcome", "=", "answered"),
+                        ("logged_at", "=", False),
+                        ("ended_at", ">=", recent),
+                    ],
+                ),
             ],
             order="dialing_since desc, id desc",
             limit=1,
@@ -321,7 +326,9 @@ class CrmTelesalesTarget(models.Model):
         campaigns = self.env["crm.telesales.dialer"]._agent_campaigns(self.env.user)
         return {
             "target": target._workspace_data() if target else False,
-            "campaigns": [{"id": c.id, "name": c.name, "mode": c.mode} for c in campaigns],
+            "campaigns": [
+                {"id": c.id, "name": c.name, "mode": c.mode} for c in campaigns
+            ],
         }
 
     def _workspace_data(self):
@@ -341,7 +348,7 @@ class CrmTelesalesTarget(models.Model):
         calls = Call.search(call_domain, limit=10)
         dispositions = campaign.disposition_ids or self.env[
             "crm.callcenter.disposition"
-        ].search([])
+        ].search([("company_id", "in", [False, campaign.company_id.id])])
         last_call = target.last_call_id
         return {
             "id": target.id,
@@ -351,7 +358,11 @@ class CrmTelesalesTarget(models.Model):
             "state_label": dict(self._fields["state"]._description_selection(self.env))[
                 target.state
             ],
-            "campaign": {"id": campaign.id, "name": campaign.name, "mode": campaign.mode},
+            "campaign": {
+                "id": campaign.id,
+                "name": campaign.name,
+                "mode": campaign.mode,
+            },
             "attempts": target.attempts,
             "max_attempts": campaign.max_attempts,
             "priority": target.priority,
@@ -413,7 +424,11 @@ class CrmTelesalesTarget(models.Model):
         if last_call_is_live(self):
             raise UserError(self.env._("The call is in progress: wrap it up instead."))
         self.write(
-            {"state": "rejected", "reject_reason": reason.strip(), "dialing_since": False}
+            {
+                "state": "rejected",
+                "reject_reason": reason.strip(),
+                "dialing_since": False,
+            }
         )
         return True
 

@@ -10,7 +10,9 @@ class DialerCase(CallcenterCase):
         super().setUpClass()
         cls.Target = cls.env["crm.telesales.target"]
         cls.Dialer = cls.env["crm.telesales.dialer"]
-        cls.interested = cls.env.ref("crm_callcenter.crm_callcenter_disposition_interested")
+        cls.interested = cls.env.ref(
+            "crm_callcenter.crm_callcenter_disposition_interested"
+        )
         cls.order = cls.env.ref("crm_callcenter.crm_callcenter_disposition_order")
         cls.not_interested = cls.env.ref(
             "crm_callcenter.crm_callcenter_disposition_not_interested"
@@ -47,8 +49,10 @@ class DialerCase(CallcenterCase):
         """What the agent's "Next call" gives: the target record or empty."""
         data = self.Target.with_user(agent).telesales_next()
         self.env.invalidate_all()
-        return self.Target.browse(data["target"]["id"]) if data["target"] else (
-            self.Target
+        return (
+            self.Target.browse(data["target"]["id"])
+            if data["target"]
+            else (self.Target)
         )
 
 

@@ -1,10 +1,9 @@
 import json
 from datetime import datetime, timedelta
 
+from odoo.addons.crm_callcenter.tests.test_click_to_call import ClickToCallCase
 from odoo.exceptions import UserError
 from odoo.tests import tagged
-
-from odoo.addons.crm_callcenter.tests.test_click_to_call import ClickToCallCase
 
 from .dialer_common import DialerCase
 
@@ -34,7 +33,9 @@ class DialerHttpCase(ClickToCallCase, DialerCase):
         self.env.invalidate_all()
 
     def sent_to(self, sent):
-        return [(json.loads(r.body)["agent"], json.loads(r.body)["number"]) for r in sent]
+        return [
+            (json.loads(r.body)["agent"], json.loads(r.body)["number"]) for r in sent
+        ]
 
 
 @tagged("post_install", "-at_install")
@@ -45,14 +46,16 @@ class TestDialerCalls(DialerHttpCase):
         )
         self.assertEqual(self.next_for(self.agent), target)
         # Agent B cannot call the target agent A previews.
-        with self.fake_center({"json": {"call_id": "x"}}) as sent:
-            with self.assertRaisesRegex(UserError, "cannot be called now"):
-                self.click(
-                    target.phone,
-                    user=self.agent_b,
-                    res_model="crm.telesales.target",
-                    res_id=target.id,
-                )
+        with (
+            self.fake_center({"json": {"call_id": "x"}}) as sent,
+            self.assertRaisesRegex(UserError, "cannot be called now"),
+        ):
+            self.click(
+                target.phone,
+                user=self.agent_b,
+                res_model="crm.telesales.target",
+                res_id=target.id,
+            )
         self.assertFalse(sent)
         # Continue: the workspace calls through the agent's extension.
         with self.fake_center({"json": {"call_id": "ts-1"}}) as sent:
@@ -93,9 +96,7 @@ class TestDialerCalls(DialerHttpCase):
             self.env.invalidate_all()
             # Both agents are busy now: another run dials nobody.
             self.Dialer._cron_dial()
-        self.assertEqual(
-            self.sent_to(sent), [("102", high.phone), ("101", mid.phone)]
-        )
+        self.assertEqual(self.sent_to(sent), [("102", high.phone), ("101", mid.phone)])
         self.assertEqual((high.state, high.user_id), ("dialing", self.agent_b))
         self.assertEqual((mid.state, mid.user_id), ("dialing", self.agent))
         self.assertEqual(low.state, "pending")
@@ -110,7 +111,9 @@ class TestDialerCalls(DialerHttpCase):
             self.Dialer._cron_dial()
         self.env.invalidate_all()
         self.assertEqual(self.sent_to(sent), [("102", low.phone)])
-        self.assertEqual((low.state, low.result, low.attempts), ("scheduled", "failed", 1))
+        self.assertEqual(
+            (low.state, low.result, low.attempts), ("scheduled", "failed", 1)
+        )
         self.assertFalse(low.user_id)
         self.assertFalse(self.Call.search([("telesales_target_id", "=", low.id)]))
 
@@ -123,9 +126,7 @@ class TestDialerCalls(DialerHttpCase):
                 "max_lines": 3,
             }
         )
-        targets = self.make_targets(
-            self.campaign, *(f"090300008{i}" for i in range(5))
-        )
+        targets = self.make_targets(self.campaign, *(f"090300008{i}" for i in range(5)))
         # Two free agents, two lines each until answers are measured, but
         # never more than the campaign's three lines.
         answers = [{"json": {"call_id": f"q-{i}"}} for i in range(1, 4)]
@@ -144,7 +145,9 @@ class TestDialerCalls(DialerHttpCase):
         self.assertEqual((first.state, first.result), ("done", "reached"))
         # The second customer answers while no agent is free: abandoned,
         # called again later.
-        self.post_all(self.events("q-2", "answered", "ended", agent=None, to=second.phone))
+        self.post_all(
+            self.events("q-2", "answered", "ended", agent=None, to=second.phone)
+        )
         self.assertEqual((second.state, second.result), ("scheduled", "abandoned"))
         self.assertGreater(second.next_attempt_at, datetime.now())
         self.post_all(self.events("q-3", "no_answer", agent=None, to=third.phone))

@@ -2,9 +2,8 @@ import threading
 import uuid
 
 from odoo import SUPERUSER_ID, api
-from odoo.tests.common import TransactionCase
-
 from odoo.addons.crm_callcenter.tests.common import SECRET
+from odoo.tests.common import TransactionCase
 
 TARGETS = 12
 
@@ -62,7 +61,7 @@ class TestDialerConcurrency(TransactionCase):
         def run(index):
             try:
                 results[index] = work(index)
-            except Exception as exc:  # noqa: BLE001 - reported by the test
+            except Exception as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]

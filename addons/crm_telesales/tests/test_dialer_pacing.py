@@ -87,7 +87,10 @@ class TestDialerPacing(DialerCase):
         self.assertAlmostEqual(self.campaign.abandon_rate, 2 / 12 * 100)
         # The whole history counts with a wider window.
         self.campaign.abandon_window = 100
-        self.assertEqual(self.Dialer._campaign_call_stats(self.campaign)[self.campaign.id], (50, 32, 22))
+        self.assertEqual(
+            self.Dialer._campaign_call_stats(self.campaign)[self.campaign.id],
+            (50, 32, 22),
+        )
         # 2/12 abandoned is above the 3 % cap: one line per free agent.
         self.campaign.abandon_window = 30
         self.assertEqual(self.lines(2, stats[self.campaign.id]), 2)

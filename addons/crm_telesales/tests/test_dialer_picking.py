@@ -103,7 +103,11 @@ class TestDialerPicking(DialerCase):
         loans = self.make_campaign("Khoản vay", self.agent)
         loan_target = self.make_targets(loans, "0903000032", priority=3)
         draft = self.env["crm.telesales.campaign"].create(
-            {"name": "Draft", "provider_id": self.provider.id, "user_ids": self.agent.ids}
+            {
+                "name": "Draft",
+                "provider_id": self.provider.id,
+                "user_ids": self.agent.ids,
+            }
         )
         self.make_targets(draft, "0903000033", priority=9)
 
@@ -161,7 +165,9 @@ class TestDialerPicking(DialerCase):
         with freeze_time(when + timedelta(minutes=1)):
             self.assertEqual(self.next_for(self.agent), target)
             target.with_user(self.agent).action_telesales_reject("Moved abroad")
-        self.assertEqual((target.state, target.reject_reason), ("rejected", "Moved abroad"))
+        self.assertEqual(
+            (target.state, target.reject_reason), ("rejected", "Moved abroad")
+        )
 
     def _call(self, target, call_id, user):
         return (
@@ -196,7 +202,9 @@ class TestDialerPicking(DialerCase):
             events.append(self.center.event("call.ended", call_id, at=at, **common))
         else:
             events.append(
-                self.center.event("call.ended", call_id, at=at, outcome=outcome, **common)
+                self.center.event(
+                    "call.ended", call_id, at=at, outcome=outcome, **common
+                )
             )
         self.feed(events)
         self.env.invalidate_all()
@@ -248,12 +256,16 @@ class TestDialerPicking(DialerCase):
             target.with_user(self.agent).action_telesales_wrap_up(other.id)
         with self.assertRaisesRegex(UserError, "not your current call"):
             target.with_user(self.agent_b).action_telesales_wrap_up(self.order.id)
-        target.with_user(self.agent).action_telesales_wrap_up(self.order.id, "Two boxes")
+        target.with_user(self.agent).action_telesales_wrap_up(
+            self.order.id, "Two boxes"
+        )
         self.assertEqual((target.state, target.result), ("done", "success"))
         self.assertEqual(target.disposition_id, self.order)
         call = target.last_call_id
         self.assertEqual((call.disposition_id, call.note), (self.order, "Two boxes"))
-        self.assertFalse(self.Target.with_user(self.agent).telesales_current()["target"])
+        self.assertFalse(
+            self.Target.with_user(self.agent).telesales_current()["target"]
+        )
 
     def test_wrap_up_during_the_call_asks_for_a_call_back(self):
         target = self.make_targets(self.campaign, "0903000061")

@@ -48,7 +48,9 @@ class TestUiWorkspace(DialerHttpCase):
         with self.fake_center(
             {"json": {"call_id": "ui-ts-1"}}, passthru=("http://127.0.0.1",)
         ) as sent:
-            self.start_tour(url, "crm_telesales_workspace", login=self.agent.login, code=code)
+            self.start_tour(
+                url, "crm_telesales_workspace", login=self.agent.login, code=code
+            )
         self.env.invalidate_all()
         self.assertEqual(self.sent_to(sent), [("101", "+84903555111")])
         call = target.last_call_id
