@@ -1,6 +1,8 @@
 import threading
 import uuid
 
+from psycopg2.errors import SerializationFailure
+
 from odoo import SUPERUSER_ID, api
 from odoo.addons.crm_callcenter.tests.common import SECRET
 from odoo.tests.common import TransactionCase
@@ -97,8 +99,13 @@ class TestDialerConcurrency(TransactionCase):
         def work(_index):
             got = []
             while True:
-                with self.registry.cursor() as cr:
-                    picked = self._pick(cr, limit=1)
+                try:
+                    with self.registry.cursor() as cr:
+                        picked = self._pick(cr, limit=1)
+                except SerializationFailure:
+                    # The other agent's pick committed after this
+                    # transaction's snapshot: Odoo retries the request.
+                    continue
                 if not picked:
                     return got
                 got.extend(picked)
