@@ -21,6 +21,9 @@ MIN_PACING_SAMPLE = 20
 MAX_LINES_PER_AGENT = 5.0
 # An agent with a live call this recent is not free for the dialer.
 LIVE_CALL_MINUTES = 60
+# A call whose end never came is not live any more after this (as in
+# crm_callcenter's agent state).
+LIVE_CALL_HOURS = 4
 
 
 class CrmTelesalesDialer(models.AbstractModel):
@@ -424,12 +427,17 @@ class CrmTelesalesDialer(models.AbstractModel):
         queue after the campaign's timeout (a lost event, a closed browser)."""
         now = fields.Datetime.now()
         Target = self.env["crm.telesales.target"].sudo()
+        in_call_limit = now - timedelta(hours=LIVE_CALL_HOURS)
         stale = Target.search(
-            [("state", "=", "dialing"), ("dialing_since", "!=", False)]
+            [("state", "in", ("dialing", "in_call")), ("dialing_since", "!=", False)]
         ).filtered(
             lambda t: (
                 t.dialing_since
-                <= now - timedelta(minutes=t.campaign_id.dial_timeout_minutes)
+                <= (
+                    in_call_limit
+                    if t.state == "in_call"
+                    else now - timedelta(minutes=t.campaign_id.dial_timeout_minutes)
+                )
             )
         )
         if stale:

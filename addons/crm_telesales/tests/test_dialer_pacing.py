@@ -110,3 +110,11 @@ class TestDialerPacing(DialerCase):
             self.Dialer._release_stale()
             self.assertEqual((target.state, target.user_id.id), ("scheduled", False))
             self.assertEqual(self.next_for(self.agent_b), target)
+            # A call that was answered and never ended holds it for hours.
+            target.state = "in_call"
+        with freeze_time(now + timedelta(hours=3)):
+            self.Dialer._release_stale()
+            self.assertEqual(target.state, "in_call")
+        with freeze_time(now + timedelta(hours=5)):
+            self.Dialer._release_stale()
+            self.assertEqual(target.state, "scheduled")
