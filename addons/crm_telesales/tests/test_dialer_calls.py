@@ -32,6 +32,12 @@ class DialerHttpCase(ClickToCallCase, DialerCase):
             self.post(item)
         self.env.invalidate_all()
 
+    def run_dialer(self):
+        # The dialer picks in transactions of its own (here: the test's
+        # cursor), which must see what the test wrote.
+        self.env.flush_all()
+        self.Dialer._cron_dial()
+
     def sent_to(self, sent):
         return [
             (json.loads(r.body)["agent"], json.loads(r.body)["number"]) for r in sent
@@ -92,10 +98,10 @@ class TestDialerCalls(DialerHttpCase):
         self.agent_b.sudo().callcenter_presence_since = now - timedelta(minutes=7)
         answers = ({"json": {"call_id": "p-1"}}, {"json": {"call_id": "p-2"}})
         with self.fake_center(*answers) as sent:
-            self.Dialer._cron_dial()
+            self.run_dialer()
             self.env.invalidate_all()
             # Both agents are busy now: another run dials nobody.
-            self.Dialer._cron_dial()
+            self.run_dialer()
         self.assertEqual(self.sent_to(sent), [("102", high.phone), ("101", mid.phone)])
         self.assertEqual((high.state, high.user_id), ("dialing", self.agent_b))
         self.assertEqual((mid.state, mid.user_id), ("dialing", self.agent))
@@ -108,7 +114,7 @@ class TestDialerCalls(DialerHttpCase):
         self.assertEqual((high.state, high.result), ("scheduled", "no_answer"))
         refused = {"status": 409, "json": {"error": "Trunk full"}}
         with self.fake_center(refused) as sent:
-            self.Dialer._cron_dial()
+            self.run_dialer()
         self.env.invalidate_all()
         self.assertEqual(self.sent_to(sent), [("102", low.phone)])
         self.assertEqual(
@@ -131,7 +137,7 @@ class TestDialerCalls(DialerHttpCase):
         # never more than the campaign's three lines.
         answers = [{"json": {"call_id": f"q-{i}"}} for i in range(1, 4)]
         with self.fake_center(*answers) as sent:
-            self.Dialer._cron_dial()
+            self.run_dialer()
         self.env.invalidate_all()
         self.assertEqual([agent for agent, _n in self.sent_to(sent)], ["800"] * 3)
         first, second, third = targets[:3]
@@ -153,3 +159,22 @@ class TestDialerCalls(DialerHttpCase):
         self.post_all(self.events("q-3", "no_answer", agent=None, to=third.phone))
         self.assertEqual((third.state, third.result), ("scheduled", "no_answer"))
         self.assertEqual(self.campaign.abandon_rate, 50.0)
+
+    def test_predictive_call_back_rings_its_agent_not_the_queue(self):
+        self.campaign.write(
+            {"mode": "predictive", "queue_extension": "800", "max_lines": 1}
+        )
+        callback = self.make_targets(self.campaign, "0903000099")
+        callback.sticky_user_id = self.agent
+        # Agent B only: agent A is away, their call-back waits for them.
+        self.agent.sudo()._callcenter_update_presence("away")
+        with self.fake_center({"json": {"call_id": "s-0"}}) as sent:
+            self.run_dialer()
+        self.assertFalse(sent, "another agent's call-back is not dialed")
+        self.agent.sudo()._callcenter_update_presence("available")
+        self.agent_b.sudo()._callcenter_update_presence("away")
+        with self.fake_center({"json": {"call_id": "s-1"}}) as sent:
+            self.run_dialer()
+        self.env.invalidate_all()
+        self.assertEqual(self.sent_to(sent), [("101", callback.phone)])
+        self.assertEqual((callback.state, callback.user_id), ("dialing", self.agent))
