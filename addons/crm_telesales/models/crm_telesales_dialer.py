@@ -361,7 +361,7 @@ class CrmTelesalesDialer(models.AbstractModel):
                 _logger.info("Target %s could not be called: %s", target_id, exc)
                 self._release_failed(target_id)
             else:
-                self._notify_target(target_id)
+                self._notify_target(agent, target_id)
 
     @api.model
     def _dial_predictive(self, campaign):
@@ -416,10 +416,12 @@ class CrmTelesalesDialer(models.AbstractModel):
         self.env["crm.callcenter.call"]._in_new_transaction(release)
 
     @api.model
-    def _notify_target(self, target_id):
-        target = self.env["crm.telesales.target"].sudo().browse(target_id)
-        target.invalidate_recordset()
-        target._notify_workspace()
+    def _notify_target(self, agent, target_id):
+        """The agent's workspace shows the target the dialer called for them
+        (this transaction may not see the reservation: tell them directly)."""
+        agent._bus_send(
+            "crm_telesales/target", {"target_id": target_id, "state": "dialing"}
+        )
 
     @api.model
     def _release_stale(self):

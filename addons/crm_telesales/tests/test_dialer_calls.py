@@ -107,6 +107,9 @@ class TestDialerCalls(DialerHttpCase):
         self.assertEqual((mid.state, mid.user_id), ("dialing", self.agent))
         self.assertEqual(low.state, "pending")
         self.assertEqual(high.last_call_id.external_call_id, "p-1")
+        # B's workspace shows the target being called.
+        payloads = self.bus_payloads(self.agent_b, "crm_telesales/target")
+        self.assertIn(high.id, [p["target_id"] for p in payloads])
 
         # B's customer does not answer: B is free again, the center refuses
         # the next call, then places the one after.
