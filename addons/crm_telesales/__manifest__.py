@@ -9,9 +9,15 @@
     "data": [
         "security/crm_telesales_security.xml",
         "security/ir.model.access.csv",
+        "data/crm_telesales_dialer_data.xml",
         "views/crm_telesales_campaign_views.xml",
         "views/crm_telesales_target_views.xml",
+        "views/crm_telesales_workspace_views.xml",
         "views/crm_telesales_menus.xml",
     ],
     "demo": [],
+    "assets": {
+        "web.assets_backend": ["crm_telesales/static/src/**/*"],
+        "web.assets_tests": ["crm_telesales/static/tests/tours/**/*"],
+    },
 }

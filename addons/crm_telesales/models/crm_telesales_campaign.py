@@ -119,6 +119,22 @@ class CrmTelesalesCampaign(models.Model):
         string="Allowed Dispositions",
         help="Empty: every disposition.",
     )
+    dial_timeout_minutes = fields.Integer(
+        "Release Targets After (min)",
+        default=15,
+        help="A target handed to an agent or dialed whose call never reports "
+        "back goes back to the queue after this time.",
+    )
+    answer_rate = fields.Float(
+        "Answer Rate (%)",
+        compute="_compute_call_rates",
+        help="Answered calls among the last calls measured for abandonment.",
+    )
+    abandon_rate = fields.Float(
+        "Abandonment Rate (%)",
+        compute="_compute_call_rates",
+        help="Answered calls no agent took, among the last answered calls.",
+    )
     target_ids = fields.One2many("crm.telesales.target", "campaign_id")
     target_count = fields.Integer(compute="_compute_target_stats")
     pending_count = fields.Integer(compute="_compute_target_stats")
@@ -134,6 +150,15 @@ class CrmTelesalesCampaign(models.Model):
         order = {"running": 0, "paused": 1, "draft": 2, "done": 3}
         for campaign in self:
             campaign.state_sequence = order.get(campaign.state, 9)
+
+    def _compute_call_rates(self):
+        stats = self.env["crm.telesales.dialer"]._campaign_call_stats(
+            self.filtered("id")
+        )
+        for campaign in self:
+            calls, answered, abandoned = stats.get(campaign.id, (0, 0, 0))
+            campaign.answer_rate = answered * 100.0 / calls if calls else 0.0
+            campaign.abandon_rate = abandoned * 100.0 / answered if answered else 0.0
 
     def _compute_target_stats(self):
         counts = {
@@ -194,6 +219,8 @@ class CrmTelesalesCampaign(models.Model):
 
     def _on_started(self):
         """Extension point: push mode sends targets, internal modes wake the dialer."""
+        if self.filtered(lambda c: c.mode in ("progressive", "predictive")):
+            self.env["crm.telesales.dialer"]._trigger()
 
     # ------------------------------------------------------------------
     # Business
