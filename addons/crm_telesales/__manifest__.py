@@ -9,8 +9,10 @@
     "data": [
         "security/crm_telesales_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
         "views/crm_telesales_campaign_views.xml",
         "views/crm_telesales_target_views.xml",
+        "views/crm_telesales_intake_views.xml",
         "views/crm_telesales_menus.xml",
     ],
     "demo": [],
