@@ -1,6 +1,7 @@
 import base64
 import csv
 import io
+import re
 from datetime import date, datetime
 
 import pytz
@@ -8,14 +9,15 @@ import pytz
 from odoo import fields, models
 from odoo.exceptions import UserError
 
-# Headers (lower case) of the columns the import knows; any other column
-# goes to the target's customer data.
+# Headers of the columns the import knows (case, spaces and dashes aside);
+# any other column goes to the target's customer data.
 COLUMNS = {
     "number": "number",
     "phone": "number",
     "external_ref": "external_ref",
-    "external reference": "external_ref",
+    "external_reference": "external_ref",
     "reference": "external_ref",
+    "ref": "external_ref",
     "name": "name",
     "email": "email",
     "street": "street",
@@ -24,7 +26,6 @@ COLUMNS = {
     "lang": "lang",
     "priority": "priority",
     "not_before": "not_before",
-    "not before": "not_before",
     "agent": "agent",
 }
 MAX_ROWS = 50000
@@ -96,7 +97,10 @@ class CrmTelesalesTargetImport(models.TransientModel):
         if not table:
             return []
         headers = [str(cell or "").strip() for cell in table[0]]
-        if not any(COLUMNS.get(header.lower()) == "number" for header in headers):
+        keys = [
+            COLUMNS.get(re.sub(r"[\s\-]+", "_", header.lower())) for header in headers
+        ]
+        if "number" not in keys:
             raise UserError(
                 self.env._("The file needs a column named number or phone.")
             )
@@ -105,11 +109,10 @@ class CrmTelesalesTargetImport(models.TransientModel):
             if not any(cell not in (None, "") for cell in line):
                 continue
             item, payload = {}, {}
-            for header, cell in zip(headers, line, strict=False):
+            for header, key, cell in zip(headers, keys, line, strict=False):
                 if not header or cell in (None, ""):
                     continue
                 value = self._cell_value(cell)
-                key = COLUMNS.get(header.lower())
                 if key:
                     item[key] = value
                 else:
