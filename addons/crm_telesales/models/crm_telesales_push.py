@@ -92,6 +92,11 @@ class CrmTelesalesCampaign(models.Model):
             self._trigger_push()
         return res
 
+    def _on_targets_added(self):
+        """New or changed targets: a running push campaign sends them."""
+        if any(c.state == "running" and c.mode == "push" for c in self):
+            self._trigger_push()
+
     @api.model
     def _trigger_push(self, at=None):
         # Waking the cron is no business of the user's rights.
@@ -234,7 +239,7 @@ def _group_by_reason(rejected):
 
 
 class CrmCallcenterCall(models.Model):
-    _inherit = "crm.callcenter.call"
+    _inherit = "crm.callcenter.call"  # pylint: disable=consider-merging-classes-inherited
 
     @api.model
     def _prepare_fold_vals(

@@ -341,12 +341,3 @@ class CrmTelesalesTarget(models.Model):
         ):
             target.partner_id.sudo().email = partner_vals["email"]
         return vals
-
-
-class CrmTelesalesCampaign(models.Model):
-    _inherit = "crm.telesales.campaign"
-
-    def _on_targets_added(self):
-        """New or changed targets: a running push campaign sends them."""
-        if any(c.state == "running" and c.mode == "push" for c in self):
-            self._trigger_push()
