@@ -141,6 +141,8 @@ class CrmTelesalesCampaign(models.Model):
             [
                 ("campaign_id", "=", self.id),
                 ("state", "in", Target._open_states()),
+                "|",
+                ("next_attempt_at", "=", False),
                 ("next_attempt_at", "<=", fields.Datetime.now()),
             ],
             limit=limit,
@@ -263,7 +265,7 @@ class CrmCallcenterCall(models.Model):
     def _after_fold(self, provider, before):
         target = self.telesales_target_id.sudo()
         if (
-            target
+            target.campaign_id.mode == "push"
             and self.state == "answered"
             and before["state"] != "answered"
             and target.state in ("dialing", "pending", "scheduled", "rescheduled")
