@@ -96,7 +96,7 @@ class TelesalesApiController(http.Controller):
         )
 
     @http.route(
-        "/telesales/api/v1/campaigns/<int:campaign_id>/targets/<string:external_ref>",
+        "/telesales/api/v1/campaigns/<int:campaign_id>/targets/<path:external_ref>",
         type="http",
         auth="bearer",
         methods=["GET"],

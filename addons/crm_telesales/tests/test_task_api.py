@@ -188,6 +188,11 @@ class TestTaskApi(HttpCase, TelesalesIntakeCase):
         self.assertEqual(answer["number"], "+84987111222")
         # An agent of the campaign may read it too.
         self.assertEqual(self.get("G-1", key=self.agent_key).status_code, 200)
+        # References are the source system's: slashes and spaces included.
+        self.post([self.loan_application("APP/2026 7", number="0987 111 230")])
+        response = self.get("APP%2F2026%207")
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["external_ref"], "APP/2026 7")
 
     def test_bad_requests_get_clear_answers(self):
         self.assertError(self.post(None, raw="{not json"), 400, "not valid JSON")
@@ -212,6 +217,15 @@ class TestTaskApi(HttpCase, TelesalesIntakeCase):
         # An agent of another campaign reads nothing of this one.
         self.assertError(self.get("P-1", key=self.outsider_key), 403)
         self.assertEqual(len(self.targets()), 1)
+
+    def test_targets_added_to_a_running_push_campaign_wake_the_dialer_cron(self):
+        self.provider.generic_dialer_url = "http://127.0.0.1:9/cc-test/tasks"
+        self.campaign.action_start()
+        cron = self.env.ref("crm_telesales.ir_cron_crm_telesales_push")
+        Trigger = self.env["ir.cron.trigger"]
+        before = Trigger.search_count([("cron_id", "=", cron.id)])
+        self.assertEqual(self.post([{"number": "0987 111 231"}]).status_code, 200)
+        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before + 1)
 
     def test_done_campaign_takes_no_targets(self):
         self.campaign.state = "done"
