@@ -64,6 +64,13 @@ class CrmTelesalesCampaign(models.Model):
         copy=False,
         help="Batches in a row the center did not take; resets on success.",
     )
+    push_stopped = fields.Boolean(
+        "Sending Stopped",
+        readonly=True,
+        copy=False,
+        help="The center refused the targets: nothing is sent until the "
+        "campaign is started again.",
+    )
     push_retry_at = fields.Datetime(
         "Next Delivery",
         readonly=True,
@@ -86,7 +93,12 @@ class CrmTelesalesCampaign(models.Model):
                 )
         if push:
             push.write(
-                {"push_error": False, "push_failures": 0, "push_retry_at": False}
+                {
+                    "push_error": False,
+                    "push_failures": 0,
+                    "push_retry_at": False,
+                    "push_stopped": False,
+                }
             )
             # Never in the button's request: the cron sends the batches.
             self._trigger_push()
@@ -112,6 +124,7 @@ class CrmTelesalesCampaign(models.Model):
         return [
             ("state", "=", "running"),
             ("mode", "=", "push"),
+            ("push_stopped", "=", False),
             "|",
             ("push_retry_at", "=", False),
             ("push_retry_at", "<=", now),
@@ -219,7 +232,7 @@ class CrmTelesalesCampaign(models.Model):
         else:
             # A refusal (bad URL, secret or request) repeats on every try:
             # stop until a manager fixes the provider and restarts.
-            vals["push_retry_at"] = fields.Datetime.now() + timedelta(days=3650)
+            vals.update(push_stopped=True, push_retry_at=False)
             self.message_post(
                 body=self.env._(
                     "The contact center refused the targets: %(error)s. Sending "

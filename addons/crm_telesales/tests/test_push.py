@@ -197,6 +197,7 @@ class TestPushMode(HttpCase, TelesalesIntakeCase):
         with self.fake_dialer({"status": 401, "json": {"error": "bad signature"}}):
             self.run_cron()
         self.assertIn("bad signature", self.campaign.push_error)
+        self.assertTrue(self.campaign.push_stopped)
         self.assertIn("refused", self.campaign.message_ids[0].body)
         with (
             freeze_time(NOW + timedelta(hours=2)),
@@ -206,6 +207,7 @@ class TestPushMode(HttpCase, TelesalesIntakeCase):
         self.assertFalse(received, "a refusal is not retried blindly")
         self.campaign.action_pause()
         self.start()
+        self.assertFalse(self.campaign.push_stopped)
         with self.fake_dialer(accept_all):
             self.run_cron()
         self.assertEqual(targets.state, "dialing")
