@@ -161,7 +161,7 @@ class CrmTelesalesTarget(models.Model):
         }
         existing = {
             target.external_ref: target
-            for target in self.with_context(active_test=False).search(
+            for target in self.search(
                 [("campaign_id", "=", campaign.id), ("external_ref", "in", list(refs))]
             )
         }

@@ -6,6 +6,7 @@ from odoo import SUPERUSER_ID, api
 from odoo.service.model import retrying
 from odoo.sql_db import db_connect
 from odoo.tests.common import TransactionCase, tagged
+from odoo.tools import SQL
 
 
 @tagged("post_install", "-at_install")
@@ -45,6 +46,24 @@ class TestIntakeConcurrency(TransactionCase):
             env["crm.callcenter.provider"].browse(provider_id).unlink()
             partners.unlink()
 
+    def wait_for_lock_wait(self, timeout=30):
+        """Whether another connection of this database waits on a lock."""
+        deadline = time.monotonic() + timeout
+        with self.db.cursor() as cr:
+            while time.monotonic() < deadline:
+                cr.execute(
+                    SQL(
+                        "SELECT count(*) FROM pg_stat_activity"
+                        " WHERE datname = %s AND wait_event_type = 'Lock'",
+                        cr.dbname,
+                    )
+                )
+                if cr.fetchone()[0]:
+                    return True
+                cr.rollback()
+                time.sleep(0.05)
+        return False
+
     def intake(self, cr, items):
         env = api.Environment(cr, SUPERUSER_ID, {})
         campaign = env["crm.telesales.campaign"].browse(self.ids[1])
@@ -68,8 +87,8 @@ class TestIntakeConcurrency(TransactionCase):
             thread = threading.Thread(target=post_again)
             thread.start()
             # The second transaction now waits on the first one's index entry.
-            time.sleep(1.0)
-            self.assertTrue(thread.is_alive(), "the second insert must wait")
+            self.assertTrue(self.wait_for_lock_wait(), "the second insert must wait")
+            self.assertTrue(thread.is_alive())
             first_cr.commit()
         thread.join(timeout=60)
         self.assertFalse(thread.is_alive())
