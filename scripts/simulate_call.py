@@ -14,6 +14,14 @@ reports each call it places to ``--url``::
 
     python3 scripts/simulate_call.py --url ... --serve-originate 8070
 
+With ``--serve-dialer PORT`` it plays the center's dialer of telesales push
+mode: it accepts Odoo's signed task batches on
+``http://127.0.0.1:PORT/tasks`` (the provider's Dialer URL), then calls each
+task and reports the call to ``--url`` with the task id as campaign::
+
+    python3 scripts/simulate_call.py --url ... --serve-dialer 8071 \
+        --dialer-outcome mixed
+
 Each request is signed like a real contact center signs it (Standard
 Webhooks), so what works here works from a real center.
 """
@@ -238,6 +246,135 @@ def make_originate_server(
     return server
 
 
+DIALER_OUTCOMES = {
+    "answered": "every customer answers and talks 30 s with the agent",
+    "no_answer": "nobody answers",
+    "busy": "every line is busy",
+    "mixed": "answered, no answer and busy in turn",
+}
+
+
+def dialer_events(outcome, task, agent):
+    """The events of one call the center's dialer placed for a task."""
+    start = datetime.now(timezone.utc).replace(microsecond=0)
+    agent = task.get("agent") or agent
+    data = {
+        "call_id": f"sim-dial-{uuid.uuid4().hex[:12]}",
+        "direction": "outbound",
+        "from": agent,
+        "to": task["number"],
+        "campaign": task["task_id"],
+    }
+    ringing = {"type": "call.ringing", "at": start, "data": data}
+    if outcome == "answered":
+        connected = {**data, "agent": agent}
+        return [
+            ringing,
+            {
+                "type": "call.answered",
+                "at": start + timedelta(seconds=5),
+                "data": connected,
+            },
+            {
+                "type": "call.ended",
+                "at": start + timedelta(seconds=35),
+                "data": {**connected, "hangup_cause": "NORMAL_CLEARING"},
+            },
+        ]
+    cause, end = {"no_answer": ("NO_ANSWER", 30), "busy": ("USER_BUSY", 4)}[outcome]
+    return [
+        ringing,
+        {
+            "type": "call.ended",
+            "at": start + timedelta(seconds=end),
+            "data": {**data, "outcome": outcome, "hangup_cause": cause},
+        },
+    ]
+
+
+class DialerHandler(OriginateHandler):
+    """The center's dialer: takes task batches, then calls them one by one."""
+
+    def do_POST(self):
+        server = self.server
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if not verify(server.secret, self.headers, body):
+            self._answer(401, {"error": "invalid signature"})
+            return
+        try:
+            doc = json.loads(body)
+            tasks = doc["tasks"]
+            campaign = doc["campaign"]["ref"]
+            if not isinstance(tasks, list):
+                raise TypeError("tasks")
+        except (ValueError, TypeError, KeyError):
+            self._answer(400, {"error": "campaign.ref and a tasks list required"})
+            return
+        accepted, rejected, to_call = [], [], []
+        for task in tasks:
+            task_id = task.get("task_id") if isinstance(task, dict) else None
+            number = task.get("number") if task_id else None
+            if not task_id:
+                continue
+            if not isinstance(number, str) or not number.startswith("+"):
+                rejected.append({"task_id": task_id, "error": "invalid number"})
+            elif task_id in server.tasks:
+                accepted.append(task_id)  # a resent batch: already queued
+            else:
+                server.tasks.add(task_id)
+                accepted.append(task_id)
+                to_call.append(task)
+        server.log(
+            f"tasks of {campaign}: {len(accepted)} accepted, {len(rejected)} rejected"
+        )
+        self._answer(200, {"accepted": accepted, "rejected": rejected})
+        if not server.autodial:
+            server.queued.extend(to_call)
+        elif to_call:
+            threading.Thread(target=server.dial, args=(to_call,), daemon=True).start()
+
+
+def make_dialer_server(
+    url, secret, port, host="127.0.0.1", outcome="mixed", agent="101",
+    delay=1.0, timeout=10.0, log=print, autodial=True,
+):  # fmt: skip
+    """An HTTP server playing the center's dialer of telesales push mode;
+    call its ``serve_forever()``. ``tasks`` holds the task ids it took,
+    ``played`` the events it sent with Odoo's answer. Without ``autodial``
+    the tasks wait in ``queued`` until ``dial_queued()`` is called."""
+    server = ThreadingHTTPServer((host, port), DialerHandler)
+    server.secret = secret
+    server.log = log
+    server.tasks = set()
+    server.played = []
+    lock = threading.Lock()
+    cycle = ["answered", "no_answer", "busy"]
+
+    def dial(tasks):
+        # One line: the calls of a batch follow each other.
+        with lock:
+            for index, task in enumerate(tasks):
+                result = cycle[index % 3] if outcome == "mixed" else outcome
+                for event in dialer_events(result, task, agent):
+                    time.sleep(delay)
+                    response = post(url, secret, event, timeout)
+                    server.played.append((event, response.status_code))
+                    log(
+                        f"{event['type']:<14} {task['task_id']} {task['number']}"
+                        f" -> HTTP {response.status_code}"
+                    )
+
+    def dial_queued():
+        tasks, server.queued[:] = list(server.queued), []
+        dial(tasks)
+
+    server.autodial = autodial
+    server.queued = []
+    server.dial = dial
+    server.dial_queued = dial_queued
+    return server
+
+
 def post(url, secret, event, timeout):
     body = (
         event.get("body")
@@ -300,7 +437,39 @@ def main(argv=None):
         default="answered",
         help="; ".join(f"{name}: {text}" for name, text in ORIGINATE_OUTCOMES.items()),
     )
+    parser.add_argument(
+        "--serve-dialer",
+        type=int,
+        metavar="PORT",
+        help="play the center's dialer of telesales push mode: take task "
+        "batches on http://127.0.0.1:PORT/tasks and call them",
+    )
+    parser.add_argument(
+        "--dialer-outcome",
+        choices=list(DIALER_OUTCOMES),
+        default="mixed",
+        help="; ".join(f"{name}: {text}" for name, text in DIALER_OUTCOMES.items()),
+    )
     args = parser.parse_args(argv)
+
+    if args.serve_dialer:
+        server = make_dialer_server(
+            args.url,
+            args.secret,
+            args.serve_dialer,
+            outcome=args.dialer_outcome,
+            agent=args.agent,
+            delay=args.delay,
+            timeout=args.timeout,
+        )
+        print(f"Dialer URL: http://127.0.0.1:{server.server_port}/tasks")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            server.server_close()
+        return 0
 
     if args.serve_originate:
         server = make_originate_server(

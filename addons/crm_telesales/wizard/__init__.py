@@ -1,0 +1,1 @@
+from . import crm_telesales_target_build, crm_telesales_target_import
