@@ -319,7 +319,14 @@ class CrmTelesalesDialer(models.AbstractModel):
     def _trigger(self):
         """Wake the dialer (an agent became free, a call ended, a campaign
         started)."""
-        self.env.ref("crm_telesales.ir_cron_crm_telesales_dialer").sudo()._trigger()
+        # Once per transaction, in one SQL insert: presence changes call
+        # this from the call event intake.
+        data = self.env.cr.precommit.data
+        if not data.get("crm_telesales.dialer_triggered"):
+            data["crm_telesales.dialer_triggered"] = True
+            self.env["crm.callcenter.event"]._trigger_cron(
+                "crm_telesales.ir_cron_crm_telesales_dialer"
+            )
 
     @api.model
     def _cron_dial(self):
