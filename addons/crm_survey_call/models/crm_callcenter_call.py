@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -15,8 +15,12 @@ class CrmCallcenterCall(models.Model):
         "survey.user_input", "callcenter_call_id", string="Script Answers"
     )
 
+    @api.depends(
+        "telesales_campaign_id.script_id", "did_id.script_id", "provider_id.script_id"
+    )
     def _compute_script_id(self):
         for call in self:
+            # The agent may not read the provider's configuration.
             call.script_id = call.sudo()._get_script()
 
     def _get_script(self):

@@ -91,9 +91,7 @@ class CrmSurveyCallAction(models.Model):
                 )
             if action.answer_id and action.answer_id.question_id != action.question_id:
                 raise ValidationError(
-                    self.env._(
-                        "The answer of an action must belong to its question."
-                    )
+                    self.env._("The answer of an action must belong to its question.")
                 )
 
     @api.depends("action_type", "answer_id")
@@ -181,8 +179,9 @@ class CrmSurveyCallAction(models.Model):
 
     def _callback_at(self, user_input):
         line = user_input.user_input_line_ids.filtered(
-            lambda line: line.question_id == self.callback_question_id
-            and not line.skipped
+            lambda line: (
+                line.question_id == self.callback_question_id and not line.skipped
+            )
         )[:1]
         if line.value_datetime:
             return line.value_datetime

@@ -37,6 +37,10 @@ class SurveyQuestion(models.Model):
         "lead or contact when the agent saves, and the field's current value "
         "is shown as the answer when the script opens.",
     )
+    # Agents read these, not ir.model.fields (related fields compute as sudo).
+    crm_field_model = fields.Char(related="crm_field_id.model", store=True)
+    crm_field_name = fields.Char(related="crm_field_id.name", store=True)
+    crm_field_label = fields.Char(related="crm_field_id.field_description")
     survey_is_call_script = fields.Boolean(related="survey_id.is_call_script")
     crm_action_ids = fields.One2many(
         "crm.survey.call.action",
@@ -50,7 +54,9 @@ class SurveyQuestion(models.Model):
     @api.constrains("crm_field_id", "question_type")
     def _check_crm_field(self):
         for question in self.filtered("crm_field_id"):
-            field = question.crm_field_id
+            field = (
+                question.crm_field_id.sudo()
+            )  # configurers may not read ir.model.fields
             allowed = MAPPABLE.get(field.ttype, ())
             if question.question_type not in allowed:
                 type_labels = dict(
@@ -73,7 +79,7 @@ class SurveyQuestion(models.Model):
 
     def _crm_field(self):
         self.ensure_one()
-        return self.env[self.crm_field_id.model]._fields[self.crm_field_id.name]
+        return self.env[self.crm_field_model]._fields[self.crm_field_name]
 
     def _crm_answer_text(self, raw):
         """The answer as text: a suggested answer's label or the typed value."""
@@ -243,5 +249,5 @@ class SurveyQuestion(models.Model):
                 for answer in self.suggested_answer_ids
             ],
             "triggering_answer_ids": self.triggering_answer_ids.ids,
-            "field": self.crm_field_id.field_description or "",
+            "field": self.crm_field_label or "",
         }

@@ -28,24 +28,19 @@ class SurveyUserInput(models.Model):
     )
     telesales_target_id = fields.Many2one(
         "crm.telesales.target",
-        string="Telesales Target",
         readonly=True,
         index="btree_not_null",
         ondelete="set null",
     )
     telesales_campaign_id = fields.Many2one(
         "crm.telesales.campaign",
-        string="Telesales Campaign",
         readonly=True,
         index="btree_not_null",
         ondelete="set null",
     )
-    lead_id = fields.Many2one(
-        "crm.lead", string="Lead", readonly=True, index="btree_not_null"
-    )
+    lead_id = fields.Many2one("crm.lead", readonly=True, index="btree_not_null")
     agent_id = fields.Many2one(
         "res.users",
-        string="Agent",
         readonly=True,
         index="btree_not_null",
         help="The agent of the call this script answer belongs to.",
@@ -113,14 +108,14 @@ class SurveyUserInput(models.Model):
         """Answer the mapped questions with what the CRM already knows."""
         self.ensure_one()
         for question in self.predefined_question_ids.filtered("crm_field_id"):
-            record = self._crm_record_for_model(question.crm_field_id.model)
+            record = self._crm_record_for_model(question.crm_field_model)
             if not record or question.question_type not in SUPPORTED_TYPES:
                 continue
             answer = question._crm_answer_from_record(record)
             if answer is not None:
                 self._save_lines(
-                    question, [answer] if question.question_type in CHOICE_TYPES
-                    else answer
+                    question,
+                    [answer] if question.question_type in CHOICE_TYPES else answer,
                 )
 
     def _crm_record_for_model(self, model):
@@ -305,7 +300,7 @@ class SurveyUserInput(models.Model):
         selected = self.user_input_line_ids.filtered(
             lambda line: line.question_id.id not in answers
         ).suggested_answer_id
-        for qid, value in answers.items():
+        for value in answers.values():
             if isinstance(value, list):
                 selected |= self.env["survey.question.answer"].browse(value)
         inactive = self.env["survey.question"]
@@ -333,7 +328,7 @@ class SurveyUserInput(models.Model):
         values = {}  # record -> {field name: value}
         lines = self.user_input_line_ids.filtered(lambda line: not line.skipped)
         for question in lines.question_id.filtered("crm_field_id"):
-            record = self._crm_record_for_model(question.crm_field_id.model)
+            record = self._crm_record_for_model(question.crm_field_model)
             if not record:
                 continue
             mine = lines.filtered(lambda line, q=question: line.question_id == q)
@@ -343,7 +338,7 @@ class SurveyUserInput(models.Model):
                 else mine[0][f"value_{question.question_type}"]
             )
             value = question._crm_value_from_answer(raw)
-            values.setdefault(record, {})[question.crm_field_id.name] = value
+            values.setdefault(record, {})[question.crm_field_name] = value
         changes = []
         for record, vals in values.items():
             diff = {}
@@ -364,8 +359,7 @@ class SurveyUserInput(models.Model):
                 old = self._crm_display(record, field, before[fname])
                 new = self._crm_display(record, field, record[fname])
                 items.append(
-                    Markup("<li>%s: %s → %s</li>")
-                    % (label, old or "—", new or "—")
+                    Markup("<li>%s: %s → %s</li>") % (label, old or "—", new or "—")
                 )
                 changes.append(f"{label}: {new}")
             record.message_post(
@@ -398,7 +392,7 @@ class SurveyUserInput(models.Model):
         answered = lines.question_id
         selected = lines.suggested_answer_id
         actions = answered.crm_action_ids.filtered(
-            lambda a: (a.answer_id in selected if a.answer_id else True)
+            lambda a: a.answer_id in selected if a.answer_id else True
         ).sorted(lambda a: (a.question_id.sequence, a.question_id.id, a.sequence, a.id))
         done = self.action_log_ids.action_id
         Log = self.env["crm.survey.call.action.log"]
