@@ -130,7 +130,7 @@ class CrmSurveyCallAction(models.Model):
     def _run_mail_template(self, user_input):
         template = self.mail_template_id
         record = user_input._crm_record_for_model(template.model)
-        customer = user_input.partner_id or user_input.lead_id.partner_id
+        customer = user_input.sudo().partner_id or user_input.sudo().lead_id.partner_id
         if customer:
             record.message_post_with_source(
                 template,
@@ -140,11 +140,13 @@ class CrmSurveyCallAction(models.Model):
             )
         else:
             # A lead without contact: the template's own recipients (e-mail).
-            template.send_mail(record.id)
+            template.with_env(record.env).send_mail(record.id)
         return self.env._("E-mail “%s” sent", template.name)
 
     def _run_activity(self, user_input):
-        record = user_input.lead_id or user_input.partner_id
+        record = user_input._crm_record_for_model(
+            "crm.lead"
+        ) or user_input._crm_record_for_model("res.partner")
         record.activity_schedule(
             activity_type_id=self.activity_type_id.id,
             summary=self.activity_summary or False,
@@ -155,11 +157,12 @@ class CrmSurveyCallAction(models.Model):
         return self.env._("Activity “%s” scheduled", self.activity_type_id.name)
 
     def _run_lead_stage(self, user_input):
-        user_input.lead_id.stage_id = self.stage_id
+        user_input._crm_record_for_model("crm.lead").stage_id = self.stage_id
         return self.env._("Stage set to %s", self.stage_id.name)
 
     def _run_lead_tags(self, user_input):
-        user_input.lead_id.tag_ids = [fields.Command.link(t.id) for t in self.tag_ids]
+        lead = user_input._crm_record_for_model("crm.lead")
+        lead.tag_ids = [fields.Command.link(t.id) for t in self.tag_ids]
         return self.env._("Tags added: %s", ", ".join(self.tag_ids.mapped("name")))
 
     def _run_target_result(self, user_input):

@@ -189,9 +189,8 @@ class SurveyQuestion(models.Model):
         self.ensure_one()
         field = self._crm_field()
         value = record[field.name]
-        if field.type != "boolean" and not value and value != 0:
-            return None
-        if field.type in ("integer", "float", "monetary") and not value:
+        # Nothing known (an empty field, or a zero amount) is not an answer.
+        if field.type != "boolean" and (value is False or value is None or not value):
             return None
         if self.question_type in ("simple_choice", "multiple_choice"):
             answer = self._crm_matching_suggestion(field, value)

@@ -85,7 +85,8 @@ class SurveyUserInput(models.Model):
                 existing.callcenter_call_id = call
             return existing
         lead = call.lead_id or target.lead_id
-        partner = call.partner_id or target.partner_id or lead.partner_id
+        # The target or call may point to a lead of another salesperson.
+        partner = call.partner_id or target.partner_id or lead.sudo().partner_id
         user_input = self.create(
             {
                 "survey_id": script.id,
@@ -119,12 +120,23 @@ class SurveyUserInput(models.Model):
                 )
 
     def _crm_record_for_model(self, model):
+        """The lead or contact the script reads and writes.
+
+        A telesales target can hand an agent a lead of another salesperson:
+        the call or target links the agent to this customer, so the script
+        works on it as superuser when the agent has no write access of their
+        own. It only writes the fields the script's author mapped.
+        """
         self.ensure_one()
+        mine = self.sudo()
         if model == "crm.lead":
-            return self.lead_id
-        if model == "res.partner":
-            return self.partner_id or self.lead_id.partner_id
-        return None
+            record = mine.lead_id
+        elif model == "res.partner":
+            record = mine.partner_id or mine.lead_id.partner_id
+        else:
+            return None
+        as_user = record.with_env(self.env)
+        return as_user if as_user.has_access("write") else record
 
     def _crm_client_action(self):
         self.ensure_one()
@@ -162,8 +174,8 @@ class SurveyUserInput(models.Model):
             "id": self.id,
             "title": survey.title,
             "state": self.state,
-            "partner": self.partner_id.display_name or "",
-            "lead": self.lead_id.display_name or "",
+            "partner": self.sudo().partner_id.display_name or "",
+            "lead": self.sudo().lead_id.display_name or "",
             "target": self.telesales_target_id.display_name or "",
             "call": self.callcenter_call_id.display_name or "",
             "record": self._crm_record_ref(),
@@ -180,7 +192,7 @@ class SurveyUserInput(models.Model):
         }
 
     def _crm_record_ref(self):
-        record = self.lead_id or self.partner_id
+        record = self.sudo().lead_id or self.sudo().partner_id
         return {"model": record._name, "id": record.id} if record else False
 
     def _crm_current_values(self, questions):

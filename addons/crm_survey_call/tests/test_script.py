@@ -263,3 +263,28 @@ class TestScript(ScriptCase):
         self.assertEqual(lines.suggested_answer_id, self.a_no)
         action = self.campaign.action_view_script_answers()
         self.assertEqual(self.env["survey.user_input"].search(action["domain"]), answer)
+
+    def test_empty_fields_are_not_prefilled(self):
+        self.lead.write({"city": False, "expected_revenue": 0})
+        answer = self.open_script(self.make_target_call(), self.agent)
+        values = answer.crm_survey_call_get_data()["values"]
+        self.assertNotIn(self.q_city.id, values)
+        self.assertNotIn(self.q_amount.id, values)
+        answer.crm_survey_call_save({self.q_interest.id: [self.a_no.id]})
+        self.assertFalse(self.lead.city, "an unanswered question writes nothing")
+
+    def test_agent_works_on_a_lead_of_another_salesperson(self):
+        """The target hands the agent a lead they cannot read by themselves."""
+        self.lead.user_id = self.manager
+        self.assertFalse(self.lead.with_user(self.agent).has_access("read"))
+        answer = self.open_script(self.target, self.agent)
+        self.assertEqual(
+            answer.crm_survey_call_get_data()["values"][self.q_city.id], "Huế"
+        )
+        answer.crm_survey_call_save(
+            {self.q_interest.id: [self.a_yes.id], self.q_amount.id: 700}
+        )
+        self.assertEqual(self.lead.expected_revenue, 700)
+        self.assertEqual(self.lead.stage_id, self.stage_won_over)
+        note = self.lead.message_ids.filtered(lambda m: "Call script" in (m.body or ""))
+        self.assertEqual(note.author_id, self.agent.partner_id)

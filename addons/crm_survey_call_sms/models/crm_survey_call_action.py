@@ -44,7 +44,7 @@ class CrmSurveyCallAction(models.Model):
                 template, record, f"crm_survey_call:{user_input.id}:{self.id}"
             )
             return self.env._("SMS “%s” sent", template.name)
-        customer = user_input.partner_id or user_input.lead_id.partner_id
+        customer = user_input.sudo().partner_id or user_input.sudo().lead_id.partner_id
         # Queued: the SMS cron sends it through the company's gateway, and a
         # gateway error never undoes the agent's saved answers.
         record._message_sms_with_template(
