@@ -23,24 +23,15 @@ FALSE_WORDS = {"no", "n", "false", "0", "không", "khong", "нет", "hayır", "
 class SurveyQuestion(models.Model):
     _inherit = "survey.question"
 
-    crm_field_id = fields.Many2one(
-        "ir.model.fields",
+    crm_field = fields.Selection(
+        selection="_selection_crm_field",
         string="Save Answer To",
-        ondelete="cascade",
-        domain=[
-            ("model", "in", CRM_MODELS),
-            ("ttype", "in", list(MAPPABLE)),
-            ("store", "=", True),
-            ("readonly", "=", False),
-        ],
         help="Call scripts: the answer is written to this field of the call's "
         "lead or contact when the agent saves, and the field's current value "
         "is shown as the answer when the script opens.",
     )
-    # Agents read these, not ir.model.fields (related fields compute as sudo).
-    crm_field_model = fields.Char(related="crm_field_id.model", store=True)
-    crm_field_name = fields.Char(related="crm_field_id.name", store=True)
-    crm_field_label = fields.Char(related="crm_field_id.field_description")
+    crm_field_model = fields.Char(compute="_compute_crm_field_parts", store=True)
+    crm_field_name = fields.Char(compute="_compute_crm_field_parts", store=True)
     survey_is_call_script = fields.Boolean(related="survey_id.is_call_script")
     crm_action_ids = fields.One2many(
         "crm.survey.call.action",
@@ -51,13 +42,39 @@ class SurveyQuestion(models.Model):
         "is chosen) in a call script.",
     )
 
-    @api.constrains("crm_field_id", "question_type")
+    @api.model
+    def _selection_crm_field(self):
+        """Fields of leads and contacts an answer can fill: stored, editable,
+        of a supported type, not technical nor restricted to some groups."""
+        options = []
+        for model_name in CRM_MODELS:
+            model = self.env[model_name]
+            for name, field in model._fields.items():
+                if (
+                    field.type in MAPPABLE
+                    and field.store
+                    and not field.readonly
+                    and not field.groups
+                    and not name.startswith(("message_", "activity_", "website_"))
+                ):
+                    label = field._description_string(self.env)
+                    options.append(
+                        (f"{model_name}:{name}", f"{model._description} / {label}")
+                    )
+        return sorted(options, key=lambda option: option[1])
+
+    @api.depends("crm_field")
+    def _compute_crm_field_parts(self):
+        for question in self:
+            model, _sep, name = (question.crm_field or "").partition(":")
+            question.crm_field_model = model or False
+            question.crm_field_name = name or False
+
+    @api.constrains("crm_field", "question_type")
     def _check_crm_field(self):
-        for question in self.filtered("crm_field_id"):
-            field = (
-                question.crm_field_id.sudo()
-            )  # configurers may not read ir.model.fields
-            allowed = MAPPABLE.get(field.ttype, ())
+        for question in self.filtered("crm_field"):
+            field = question._crm_field()
+            allowed = MAPPABLE.get(field.type, ())
             if question.question_type not in allowed:
                 type_labels = dict(
                     self._fields["question_type"]._description_selection(self.env)
@@ -68,8 +85,8 @@ class SurveyQuestion(models.Model):
                         "%(field)s of type %(field_type)s.",
                         question=question.title,
                         type=type_labels.get(question.question_type),
-                        field=field.field_description,
-                        field_type=field.ttype,
+                        field=field._description_string(self.env),
+                        field_type=field.type,
                     )
                 )
 
@@ -79,7 +96,8 @@ class SurveyQuestion(models.Model):
 
     def _crm_field(self):
         self.ensure_one()
-        return self.env[self.crm_field_model]._fields[self.crm_field_name]
+        model, _sep, name = self.crm_field.partition(":")
+        return self.env[model]._fields[name]
 
     def _crm_answer_text(self, raw):
         """The answer as text: a suggested answer's label or the typed value."""
@@ -248,5 +266,7 @@ class SurveyQuestion(models.Model):
                 for answer in self.suggested_answer_ids
             ],
             "triggering_answer_ids": self.triggering_answer_ids.ids,
-            "field": self.crm_field_label or "",
+            "field": (self.crm_field
+            and self._crm_field()._description_string(self.env))
+            or "",
         }

@@ -108,7 +108,7 @@ class SurveyUserInput(models.Model):
     def _crm_prefill(self):
         """Answer the mapped questions with what the CRM already knows."""
         self.ensure_one()
-        for question in self.predefined_question_ids.filtered("crm_field_id"):
+        for question in self.predefined_question_ids.filtered("crm_field"):
             record = self._crm_record_for_model(question.crm_field_model)
             if not record or question.question_type not in SUPPORTED_TYPES:
                 continue
@@ -249,7 +249,7 @@ class SurveyUserInput(models.Model):
                 continue
             value = answers[question.id]
             error = question.validate_question(value)
-            if not error and question.crm_field_id and value not in (None, "", []):
+            if not error and question.crm_field and value not in (None, "", []):
                 try:
                     question._crm_value_from_answer(
                         self._crm_raw_value(question, value)
@@ -339,7 +339,7 @@ class SurveyUserInput(models.Model):
         self.ensure_one()
         values = {}  # record -> {field name: value}
         lines = self.user_input_line_ids.filtered(lambda line: not line.skipped)
-        for question in lines.question_id.filtered("crm_field_id"):
+        for question in lines.question_id.filtered("crm_field"):
             record = self._crm_record_for_model(question.crm_field_model)
             if not record:
                 continue

@@ -40,7 +40,7 @@ class ScriptCase(CallcenterCase):
             "Amount?",
             "numerical_box",
             3,
-            crm_field_id=cls._field("crm.lead", "expected_revenue").id,
+            crm_field="crm.lead:expected_revenue",
             triggering_answer_ids=[Command.link(cls.a_yes.id)],
         )
         cls.q_callback = cls._question(
@@ -58,15 +58,13 @@ class ScriptCase(CallcenterCase):
                 "sequence": 10,
             }
         )
-        cls.q_city = cls._question(
-            "City?", "char_box", 11, crm_field_id=cls._field("crm.lead", "city").id
-        )
+        cls.q_city = cls._question("City?", "char_box", 11, crm_field="crm.lead:city")
         cls.q_priority = cls._question(
             "Urgency?",
             "simple_choice",
             12,
             answers=["Low", "High"],
-            crm_field_id=cls._field("crm.lead", "priority").id,
+            crm_field="crm.lead:priority",
         )
         cls.stage_won_over = env["crm.stage"].create({"name": "Interested (script)"})
         cls.template = env["mail.template"].create(
@@ -161,10 +159,6 @@ class ScriptCase(CallcenterCase):
                 "phone": "0903555444",
             }
         )
-
-    @classmethod
-    def _field(cls, model, name):
-        return cls.env["ir.model.fields"]._get(model, name)
 
     @classmethod
     def _question(cls, title, qtype, sequence, answers=(), **vals):

@@ -1,6 +1,7 @@
 from datetime import date, datetime
 
 from odoo.exceptions import ValidationError
+from odoo.tests import new_test_user
 
 from .common import ScriptCase
 
@@ -14,7 +15,7 @@ class TestMapping(ScriptCase):
             qtype,
             50,
             answers=answers,
-            crm_field_id=self._field(model, fname).id,
+            crm_field=f"{model}:{fname}",
         )
 
     def test_char_and_number(self):
@@ -61,7 +62,7 @@ class TestMapping(ScriptCase):
             "When?",
             "datetime",
             51,
-            crm_field_id=self._field("crm.lead", "date_deadline").id,
+            crm_field="crm.lead:date_deadline",
         )
         self.assertEqual(
             from_datetime._crm_value_from_answer("2026-12-24 15:30:00"),
@@ -77,6 +78,21 @@ class TestMapping(ScriptCase):
         self.assertIs(company._crm_value_from_answer(no), False)
         with self.assertRaisesRegex(ValidationError, "yes or no"):
             company._crm_value_from_answer(maybe)
+
+    def test_mappable_fields_offered_to_survey_managers(self):
+        manager = new_test_user(
+            self.env, login="sc_survey_manager", groups="survey.group_survey_manager"
+        )
+        options = dict(
+            self.env["survey.question"].with_user(manager)._selection_crm_field()
+        )
+        self.assertIn("crm.lead:city", options)
+        self.assertIn("res.partner:is_company", options)
+        self.assertNotIn("crm.lead:message_ids", options, "not a mappable type")
+        self.assertNotIn("crm.lead:create_date", options, "technical")
+        question = self.q_city.with_user(manager)
+        question.crm_field = "crm.lead:street"
+        self.assertEqual(question.crm_field_name, "street")
 
     def test_incompatible_question_type_refused(self):
         with self.assertRaisesRegex(ValidationError, "cannot fill the field"):
