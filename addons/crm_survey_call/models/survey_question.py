@@ -266,7 +266,8 @@ class SurveyQuestion(models.Model):
                 for answer in self.suggested_answer_ids
             ],
             "triggering_answer_ids": self.triggering_answer_ids.ids,
-            "field": (self.crm_field
-            and self._crm_field()._description_string(self.env))
+            "field": (
+                self.crm_field and self._crm_field()._description_string(self.env)
+            )
             or "",
         }
