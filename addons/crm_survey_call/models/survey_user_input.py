@@ -248,8 +248,12 @@ class SurveyUserInput(models.Model):
             if question not in active or question.id in errors:
                 continue
             value = answers[question.id]
+            if value in (None, "", []):
+                # Not answered yet: the agent saves as the call goes on;
+                # mandatory questions are checked when finishing.
+                continue
             error = question.validate_question(value)
-            if not error and question.crm_field and value not in (None, "", []):
+            if not error and question.crm_field:
                 try:
                     question._crm_value_from_answer(
                         self._crm_raw_value(question, value)

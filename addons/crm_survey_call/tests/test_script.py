@@ -135,6 +135,19 @@ class TestScript(ScriptCase):
         self.assertEqual(result["errors"], {})
         self.assertEqual(answer.state, "done")
 
+    def test_partial_saves_allowed_without_going_back(self):
+        """Core only checks mandatory answers on surveys without "go back":
+        a script is saved as the call goes on, whatever that option."""
+        self.script.users_can_go_back = False
+        answer = self.open_script(self.make_target_call(), self.agent)
+        result = answer.crm_survey_call_save(
+            {self.q_interest.id: [], self.q_city.id: "Vinh"}, page_id=self.page_1.id
+        )
+        self.assertEqual(result["errors"], {})
+        self.assertEqual(self.lead.city, "Vinh")
+        result = answer.crm_survey_call_save({self.q_interest.id: []}, finish=True)
+        self.assertIn(str(self.q_interest.id), result["errors"])
+
     def test_bad_input(self):
         answer = self.open_script(self.make_target_call(), self.agent)
         with self.assertRaisesRegex(UserError, "not part of the script"):
