@@ -1,0 +1,1 @@
+from . import test_mapping, test_script, test_security, test_ui_script
