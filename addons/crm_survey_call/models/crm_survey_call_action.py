@@ -143,6 +143,20 @@ class CrmSurveyCallAction(models.Model):
             template.with_env(record.env).send_mail(record.id)
         return self.env._("E-mail “%s” sent", template.name)
 
+    def _send_through_callcenter_sms(self, template, record, user_input):
+        """With crm_callcenter_sms installed, its sender sends the (SMS)
+        template: through the company's gateways, phone blacklist respected,
+        once per answer and action, logged with its cost. Returns whether it
+        took the message. (E-mails stay on the record's chatter.)"""
+        if "crm.callcenter.sms.log" not in self.env:
+            return False
+        # The log is the SMS addon's (managers read it); the agent only
+        # asks for this answer's message, deduplicated by its key.
+        self.env["crm.callcenter.sms.log"].sudo()._callcenter_send_template(
+            template, record, f"crm_survey_call:{user_input.id}:{self.id}"
+        )
+        return True
+
     def _run_activity(self, user_input):
         record = user_input._crm_record_for_model(
             "crm.lead"

@@ -37,12 +37,7 @@ class CrmSurveyCallAction(models.Model):
     def _run_sms_template(self, user_input):
         template = self.sms_template_id
         record = user_input._crm_record_for_model(template.model)
-        Template = self.env["sms.template"]
-        if hasattr(Template, "_callcenter_send_template"):
-            # crm_callcenter_sms installed: its gateways, opt-outs and dedup.
-            Template._callcenter_send_template(
-                template, record, f"crm_survey_call:{user_input.id}:{self.id}"
-            )
+        if self._send_through_callcenter_sms(template, record, user_input):
             return self.env._("SMS “%s” sent", template.name)
         customer = user_input.sudo().partner_id or user_input.sudo().lead_id.partner_id
         # Queued: the SMS cron sends it through the company's gateway, and a

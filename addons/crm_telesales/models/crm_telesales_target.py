@@ -195,6 +195,10 @@ class CrmTelesalesTarget(models.Model):
         return targets
 
     def write(self, vals):
+        if vals.get("state") == "dialing" and "result" not in vals:
+            # A new attempt: a result given from now on (script, wrap-up)
+            # is this call's, not a leftover of an earlier attempt.
+            vals = {**vals, "result": False}
         if vals.get("phone"):
             country = self.campaign_id[:1].provider_id.default_country_id.code
             vals["phone"] = normalize_number(vals["phone"], country)
@@ -245,7 +249,8 @@ class CrmTelesalesTarget(models.Model):
             # already moved the target on; otherwise the customer was reached.
             if self.state in ("dialing", "in_call"):
                 vals["state"] = "done"
-                vals["result"] = "reached"
+                # Given during this call (script answer), else reached.
+                vals["result"] = self.result or "reached"
             elif not self.result:
                 vals["result"] = "reached"
         else:
