@@ -23,5 +23,6 @@
     "demo": ["demo/crm_callcenter_sms_demo.xml"],
     "assets": {
         "web.assets_backend": ["crm_callcenter_sms/static/src/**/*"],
+        "web.assets_tests": ["crm_callcenter_sms/static/tests/tours/**/*"],
     },
 }

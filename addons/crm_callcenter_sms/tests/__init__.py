@@ -1,1 +1,6 @@
-from . import test_call_messages, test_delivery_callbacks, test_gateways
+from . import (
+    test_call_messages,
+    test_delivery_callbacks,
+    test_gateways,
+    test_ui_send_sms,
+)
