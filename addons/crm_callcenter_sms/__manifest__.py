@@ -17,11 +17,14 @@
         "views/crm_callcenter_provider_views.xml",
         "views/crm_callcenter_call_views.xml",
         "views/ir_actions_server_views.xml",
+        "views/res_partner_views.xml",
+        "views/crm_lead_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_callcenter_sms_menus.xml",
     ],
     "demo": ["demo/crm_callcenter_sms_demo.xml"],
     "assets": {
         "web.assets_backend": ["crm_callcenter_sms/static/src/**/*"],
+        "web.assets_tests": ["crm_callcenter_sms/static/tests/tours/**/*"],
     },
 }

@@ -85,6 +85,7 @@ class CrmCallcenterCall(models.Model):
                 "default_composition_mode": "numbers",
                 "default_numbers": self.customer_number,
             }
+        ctx["crm_callcenter_sms_call_id"] = self.id
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Send SMS"),

@@ -149,8 +149,21 @@ class CrmCallcenterSmsLog(models.Model):
                 res_id=message.res_id,
                 campaign_id=self._campaign_of(record).id,
             )
+            if message.model == "res.partner" and not sms.partner_id:
+                # A number typed in the composer of a contact: still theirs.
+                vals["partner_id"] = message.res_id
             if message.model == "crm.callcenter.call":
                 vals["call_id"] = message.res_id
+        if not vals.get("call_id") and self.env.context.get(
+            "crm_callcenter_sms_call_id"
+        ):
+            # Sent from a call's composer (card or form), posted on its lead
+            # or contact: the call's messages list it too.
+            call = self.env["crm.callcenter.call"].browse(
+                self.env.context["crm_callcenter_sms_call_id"]
+            )
+            if call.exists() and call.customer_number == sms.number:
+                vals["call_id"] = call.id
         return vals
 
     def _record_send(self, gateway, result, body, failed_first):

@@ -1,6 +1,8 @@
 """Gateways faked at the HTTP boundary with their real wire formats."""
 
+import http.server
 import json
+import threading
 from urllib.parse import parse_qs
 
 import responses
@@ -110,3 +112,55 @@ class SmsGatewayMixin(FakedApiMixin):
 
 class SmsGatewayCase(SmsGatewayMixin, TransactionCase):
     pass
+
+
+class LocalHttpGateway:
+    """A generic HTTP SMS gateway on 127.0.0.1, for tests driving a browser.
+
+    A tour's requests are handled by the test's own server threads, where
+    ``responses`` is not in effect: the gateway is then a real server
+    answering ``{"data": {"id", "price", "parts"}}`` (the demo gateway's
+    paths) and recording each request as ``(path, headers, json body)``.
+    """
+
+    def __init__(self, price="0.07", parts=1):
+        self.requests = []
+        self.price = price
+        self.parts = parts
+        gateway = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                body = json.loads(self.rfile.read(length) or b"{}")
+                gateway.requests.append((self.path, dict(self.headers), body))
+                answer = json.dumps(
+                    {
+                        "data": {
+                            "id": f"local-{len(gateway.requests)}",
+                            "price": gateway.price,
+                            "parts": gateway.parts,
+                        }
+                    }
+                ).encode()
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+                pass  # the test server's log is the test's
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/api/v1/messages"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)

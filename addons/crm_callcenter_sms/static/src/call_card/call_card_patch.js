@@ -5,8 +5,7 @@ import { CallCard } from "@crm_callcenter/components/call_card/call_card";
 patch(CallCard.prototype, {
     setup() {
         super.setup(...arguments);
-        this.smsOrm = useService("orm");
-        this.smsAction = useService("action");
+        this.mailStore = useService("mail.store");
     },
 
     get canSendSms() {
@@ -17,12 +16,15 @@ patch(CallCard.prototype, {
         if (this.ui.busy) {
             return;
         }
+        // The composer posts on the lead, else the contact (see the server's
+        // action_send_sms): that chatter, if shown, gets the SMS once sent.
+        const { lead, partner } = this.call;
+        const record = lead ? { model: "crm.lead", id: lead.id } : partner && { model: "res.partner", id: partner.id };
         this.ui.busy = true;
         try {
-            const action = await this.smsOrm.call("crm.callcenter.call", "action_send_sms", [
-                [this.props.callId],
-            ]);
-            await this.smsAction.doAction(action);
+            await this.callcenter.callAction(this.props.callId, "action_send_sms", [], {
+                onClose: () => record && this.mailStore.Thread.get(record)?.fetchNewMessages(),
+            });
         } finally {
             this.ui.busy = false;
         }
