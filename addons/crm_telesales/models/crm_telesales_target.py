@@ -412,6 +412,22 @@ class CrmTelesalesTarget(models.Model):
             "can_preview": target.state == "dialing" and not last_call_is_live(target),
         }
 
+    def action_call(self):
+        """Call button of the target form: the customer's number, from the
+        agent's extension, the call linked to the target."""
+        self.ensure_one()
+        self.check_access("write")
+        if self.state == "do_not_call":
+            raise UserError(
+                self.env._(
+                    "%(number)s is on the blacklist: it is never called.",
+                    number=self.phone,
+                )
+            )
+        return self.env["crm.callcenter.call"]._click_to_call_client_action(
+            self.phone, self._name, self.id
+        )
+
     def _check_held_by_agent(self):
         """The agent acts on the target the dialer gave them."""
         self.ensure_one()

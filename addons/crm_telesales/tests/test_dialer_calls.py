@@ -181,3 +181,28 @@ class TestDialerCalls(DialerHttpCase):
         self.env.invalidate_all()
         self.assertEqual(self.sent_to(sent), [("101", callback.phone)])
         self.assertEqual((callback.state, callback.user_id), ("dialing", self.agent))
+
+    def test_call_button_of_the_target_form(self):
+        target = self.make_targets(self.campaign, "0903 555 777")
+        action = target.with_user(self.agent).action_call()
+        self.assertEqual(action["tag"], "crm_callcenter.click_to_call")
+        self.assertEqual(
+            action["params"],
+            {
+                "number": "+84903555777",
+                "res_model": "crm.telesales.target",
+                "res_id": target.id,
+            },
+        )
+        # What the web client then does with these parameters.
+        with self.fake_center({"json": {"call_id": "ts-form"}}) as sent:
+            result = self.click(**action["params"])
+        self.assertEqual(self.sent_to(sent), [("101", "+84903555777")])
+        self.assertEqual(
+            self.Call.browse(result["call_id"]).telesales_target_id, target
+        )
+        self.assertEqual(target.state, "dialing")
+        blocked = self.make_targets(self.campaign, "0903 555 778")
+        blocked.state = "do_not_call"
+        with self.assertRaisesRegex(UserError, "never called"):
+            blocked.with_user(self.agent).action_call()
