@@ -12,6 +12,10 @@
         "views/crm_telesales_campaign_views.xml",
         "views/crm_telesales_target_views.xml",
         "views/crm_telesales_menus.xml",
+        "report/crm_telesales_report_views.xml",
     ],
-    "demo": [],
+    "demo": ["demo/crm_telesales_demo.xml"],
+    "assets": {
+        "web.assets_backend": ["crm_telesales/static/src/dashboard/**/*"],
+    },
 }
