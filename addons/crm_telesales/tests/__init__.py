@@ -1,1 +1,1 @@
-from . import test_reports
+from . import test_reports, test_security
