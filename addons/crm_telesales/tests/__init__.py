@@ -1,1 +1,1 @@
-from . import test_reports, test_security
+from . import test_reports, test_security, test_ui_reports
