@@ -95,24 +95,28 @@ class CrmTelesalesCampaign(models.Model):
                     ),
                 }
             )
-        if groupby == "agent":
-            # Agents logged in who placed no call are the idlest: show them.
-            seen = {group["key"] for group in groups}
-            for user in agents.filtered(lambda u: u.id not in seen):
-                kpis = self._report_presence_kpis(
-                    self._report_presence_of(groupby, user.id, presence)
+        # Agents (days, weeks) logged in without a call are the idlest: show
+        # them too.
+        seen = {group["key"] for group in groups}
+        for value in self._report_presence_groups(groupby, agents, presence):
+            key = self._report_group_key(value)
+            kpis = self._report_presence_kpis(
+                self._report_presence_of(groupby, key, presence)
+            )
+            if key not in seen and kpis["logged_seconds"]:
+                seen.add(key)
+                groups.append(
+                    {
+                        "key": key,
+                        "label": self._report_group_label(groupby, value),
+                        "domain": domain
+                        + self._report_group_domain(groupby, value, tz_name),
+                        **self._report_kpis([0] * len(REPORT_AGGREGATES)),
+                        "costs": [],
+                        **kpis,
+                    }
                 )
-                if kpis["logged_seconds"]:
-                    groups.append(
-                        {
-                            "key": user.id,
-                            "label": user.display_name,
-                            "domain": [*domain, ("user_id", "=", user.id)],
-                            **self._report_kpis([0] * len(REPORT_AGGREGATES)),
-                            "costs": [],
-                            **kpis,
-                        }
-                    )
+        if groupby == "agent":
             groups.sort(key=lambda group: (-group["attempts"], group["label"]))
         else:
             groups.sort(key=lambda group: group["key"])
@@ -233,6 +237,15 @@ class CrmTelesalesCampaign(models.Model):
             for (_u, day), by_state in presence.items()
             if fields.Date.to_string(self._report_week_start(day)) == key
         ]
+
+    def _report_presence_groups(self, groupby, agents, presence):
+        """Group values (agents, days, week starts) that have presence."""
+        if groupby == "agent":
+            return agents
+        days = sorted({day for (_u, day) in presence})
+        if groupby == "day":
+            return days
+        return sorted({self._report_week_start(day) for day in days})
 
     @api.model
     def _report_presence_kpis(self, stretches):

@@ -417,11 +417,16 @@ class TestTelesalesOccupancy(TelesalesReportCase):
 
     def test_days_are_cut_at_local_midnight(self):
         days = {g["key"]: g for g in self.report(groupby="day")["groups"]}
-        # No call: the days with presence only are not listed...
-        self.assertFalse(days)
+        # No call yet: days with presence are listed all the same.
+        self.assertEqual(set(days), {"2026-03-02", "2026-03-03"})
+        self.assertEqual(days["2026-03-02"]["attempts"], 0)
+        self.assertEqual(days["2026-03-02"]["idle_seconds"], 6300 + 3600)
+        weeks = self.report(groupby="week")["groups"]
+        self.assertEqual([g["key"] for g in weeks], ["2026-03-01"])
+        self.assertEqual(weeks[0]["logged_seconds"], 18000)
         self.build_calls()
         days = {g["key"]: g for g in self.report(groupby="day")["groups"]}
-        # ...with calls they are, and B's evening counts one hour each day.
+        # B's evening counts one hour on each side of midnight.
         self.assertEqual(days["2026-03-02"]["logged_seconds"], 9000 + 3600)
         self.assertAlmostEqual(days["2026-03-02"]["occupancy"], 900 / 12600)
         self.assertEqual(days["2026-03-03"]["logged_seconds"], 5400)
