@@ -145,6 +145,26 @@ class TestCallCost(CallCostCase):
         )
         self.assertAlmostEqual(call.cost, 0.09)
 
+    def test_pricing_adds_no_query_to_the_webhook(self):
+        def queries(call_id, **ended):
+            self.outbound(f"{call_id}-warm", 61, **ended)  # caches as in use
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            call = self.outbound(call_id, 61, **ended)
+            self.env.flush_all()
+            return self.env.cr.sql_log_count - before, call
+
+        rated, call = queries("q-rated")
+        self.assertAlmostEqual(call.cost, 0.06)
+        reported, call = queries("q-reported", cost=0.01)
+        self.assertAlmostEqual(call.cost, 0.01)
+        self.provider.cost_per_minute = 0
+        free, call = queries("q-free")
+        self.assertFalse(call.cost)
+        self.assertGreater(free, 0)
+        self.assertEqual(rated, free)
+        self.assertEqual(reported, free)
+
     def test_generic_adapter_reads_and_checks_the_cost(self):
         body, headers = self.center.event("call.ended", "p-1", cost=0.5, currency="usd")
         (event,) = self.adapter.parse(body, headers)
