@@ -1,1 +1,1 @@
-from . import test_reports, test_security, test_ui_reports
+from . import test_demo, test_reports, test_security, test_ui_reports
