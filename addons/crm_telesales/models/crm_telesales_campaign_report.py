@@ -8,7 +8,12 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date, get_lang
 
 # Dashboard grouping key -> read_group spec on crm.telesales.report
-REPORT_GROUPBYS = {"agent": "user_id", "day": "date:day", "week": "date:week"}
+REPORT_GROUPBYS = {
+    "campaign": "campaign_id",
+    "agent": "user_id",
+    "day": "date:day",
+    "week": "date:week",
+}
 REPORT_AGGREGATES = [
     "__count",
     "answered:sum",
@@ -40,7 +45,8 @@ class CrmTelesalesCampaign(models.Model):
         calls started from ``date_from`` to ``date_to`` (inclusive ISO dates,
         in the user's time zone).
 
-        Returns ``{"totals": {kpis}, "groups": [{"key", "label", "domain",
+        ``groupby``: campaign, agent, day or week. Returns ``{"totals":
+        {kpis}, "groups": [{"key", "label", "domain",
         **kpis}], "targets": [{"state", "label", "count"}], "domain"}``.
         Rates are fractions (0..1) or ``None`` when nothing to divide by;
         times are seconds; ``costs`` is ``[{"currency", "amount"}]`` (one per
@@ -116,7 +122,7 @@ class CrmTelesalesCampaign(models.Model):
                         **kpis,
                     }
                 )
-        if groupby == "agent":
+        if groupby in ("agent", "campaign"):
             groups.sort(key=lambda group: (-group["attempts"], group["label"]))
         else:
             groups.sort(key=lambda group: group["key"])
@@ -223,7 +229,10 @@ class CrmTelesalesCampaign(models.Model):
         return seconds
 
     def _report_presence_of(self, groupby, key, presence):
-        """The presence stretches of one group."""
+        """The presence stretches of one group (none for a campaign: an
+        agent's presence is not split between the campaigns they work in)."""
+        if groupby == "campaign":
+            return []
         if groupby == "agent":
             return [by_state for (uid, _d), by_state in presence.items() if uid == key]
         if groupby == "day":
@@ -240,6 +249,8 @@ class CrmTelesalesCampaign(models.Model):
 
     def _report_presence_groups(self, groupby, agents, presence):
         """Group values (agents, days, week starts) that have presence."""
+        if groupby == "campaign":
+            return []
         if groupby == "agent":
             return agents
         days = sorted({day for (_u, day) in presence})
@@ -277,6 +288,8 @@ class CrmTelesalesCampaign(models.Model):
         return value or False
 
     def _report_group_label(self, groupby, value):
+        if groupby == "campaign":
+            return value.display_name
         if groupby == "agent":
             return value.display_name if value else self.env._("No Agent")
         day = value.date() if isinstance(value, datetime) else value
@@ -285,6 +298,8 @@ class CrmTelesalesCampaign(models.Model):
         return self.env._("Week of %(date)s", date=format_date(self.env, day))
 
     def _report_group_domain(self, groupby, value, tz_name):
+        if groupby == "campaign":
+            return [("campaign_id", "=", value.id)]
         if groupby == "agent":
             return [("user_id", "=", value.id or False)]
         Call = self.env["crm.callcenter.call"]

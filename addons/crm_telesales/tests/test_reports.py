@@ -311,6 +311,29 @@ class TestTelesalesReport(TelesalesReportCase):
         )
         self.assertEqual(both["totals"]["attempts"], 6)
 
+    def test_per_campaign(self):
+        other_target = self.env["crm.telesales.target"].create(
+            {"campaign_id": self.other_campaign.id, "phone": "0903777999"}
+        )
+        self.dial("x2", other_target, DAY, agent=self.agent_b, wait=3, talk=40)
+        data = self.report(
+            "2026-03-02",
+            "2026-03-02",
+            groupby="campaign",
+            campaigns=self.campaign | self.other_campaign,
+        )
+        groups = {group["label"]: group for group in data["groups"]}
+        self.assertEqual(list(groups), ["Loans", "Insurance"])  # busiest first
+        loans, insurance = groups["Loans"], groups["Insurance"]
+        self.assertEqual((loans["attempts"], loans["success"]), (5, 2))
+        self.assertAlmostEqual(loans["reached_rate"], 3 / 5)
+        self.assertEqual((insurance["attempts"], insurance["reached"]), (1, 1))
+        self.assertEqual(insurance["talk_seconds"], 40)
+        # Presence belongs to agents, not to one of their campaigns.
+        self.assertIsNone(loans["occupancy"])
+        Report = self.env["crm.telesales.report"].with_user(self.manager)
+        self.assertEqual(Report.search(insurance["domain"]).target_id, other_target)
+
     def test_targets_by_state(self):
         (self.t1 | self.t2 | self.t4).state = "done"
         self.t3.state = "scheduled"

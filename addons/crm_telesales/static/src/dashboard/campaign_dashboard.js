@@ -14,6 +14,7 @@ import {
 } from "@crm_callcenter/dashboard/callcenter_dashboard";
 
 export const GROUPBY_OPTIONS = [
+    ["campaign", _t("Campaign")],
     ["agent", _t("Agent")],
     ["day", _t("Day")],
     ["week", _t("Week")],
@@ -65,7 +66,8 @@ export class CampaignDashboard extends Component {
         this.state = useState({
             dateFrom: saved.dateFrom ? deserializeDate(saved.dateFrom) : today().minus({ days: 6 }),
             dateTo: saved.dateTo ? deserializeDate(saved.dateTo) : today(),
-            groupby: saved.groupby || "agent",
+            // From the menu (every campaign): one row per campaign first.
+            groupby: saved.groupby || (this.campaignIds.length ? "agent" : "campaign"),
             data: null,
         });
         useSetupAction({
