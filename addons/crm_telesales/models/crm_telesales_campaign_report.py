@@ -22,6 +22,7 @@ REPORT_AGGREGATES = [
     "abandoned:sum",
     "talk_seconds:sum",
     "wait_seconds:avg",
+    "target_id:count_distinct",
 ]
 # Presence that counts as logged in, and as working on calls.
 LOGGED_OUT = "offline"
@@ -154,11 +155,17 @@ class CrmTelesalesCampaign(models.Model):
     @api.model
     def _report_kpis(self, aggregates):
         """Counts from the database, rates and averages derived from them."""
-        attempts, answered, reached, success, abandoned, talk, wait = aggregates
+        attempts, answered, reached, success, abandoned, talk, wait, targets = (
+            aggregates
+        )
         attempts, answered, reached = attempts or 0, answered or 0, reached or 0
         success, abandoned, talk = success or 0, abandoned or 0, talk or 0
+        targets = targets or 0
         return {
             "attempts": attempts,
+            # The dialer's work: how many targets it took, how many tries each.
+            "targets_called": targets,
+            "attempts_per_target": round(attempts / targets, 2) if targets else None,
             "answered": answered,
             "reached": reached,
             "success": success,

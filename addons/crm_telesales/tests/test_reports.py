@@ -209,6 +209,8 @@ class TestTelesalesReport(TelesalesReportCase):
         self.assertEqual(totals["reached"], 3)  # k1 k2 k4
         self.assertEqual(totals["success"], 2)  # k1 (disposition), k4 (result)
         self.assertEqual(totals["abandoned"], 1)  # k5
+        self.assertEqual(totals["targets_called"], 5)  # t1..t5, once each
+        self.assertEqual(totals["attempts_per_target"], 1.0)
         self.assertAlmostEqual(totals["reached_rate"], 3 / 5)
         self.assertAlmostEqual(totals["success_rate"], 2 / 3)
         self.assertAlmostEqual(totals["abandonment_rate"], 1 / 4)
@@ -245,6 +247,9 @@ class TestTelesalesReport(TelesalesReportCase):
         )
         # k4 reached and successful, k6 busy on 2026-03-03 (local)
         self.assertEqual((agent_b["attempts"], agent_b["success"]), (2, 1))
+        # Over both days t3 was called twice (k3, k6): 6 attempts, 5 targets.
+        self.assertEqual(data["totals"]["targets_called"], 5)
+        self.assertAlmostEqual(data["totals"]["attempts_per_target"], 1.2)
         self.assertAlmostEqual(agent_b["reached_rate"], 1 / 2)
         self.assertEqual(groups["No Agent"]["abandoned"], 1)
         self.assertEqual(groups["No Agent"]["abandonment_rate"], 1.0)

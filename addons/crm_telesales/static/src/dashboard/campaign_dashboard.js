@@ -101,6 +101,16 @@ export class CampaignDashboard extends Component {
         const t = this.totals;
         return [
             { name: "attempts", label: _t("Attempts"), value: this.formatCount(t.attempts) },
+            {
+                name: "targets_called",
+                label: _t("Targets Called"),
+                value: this.formatCount(t.targets_called),
+                sub: t.attempts_per_target
+                    ? _t("%(count)s attempts each", {
+                          count: formatFloat(t.attempts_per_target, { digits: [false, 1] }),
+                      })
+                    : "",
+            },
             { name: "reached_rate", label: _t("Reached"), value: formatRate(t.reached_rate) },
             { name: "success", label: _t("Successes"), value: this.formatCount(t.success) },
             { name: "success_rate", label: _t("Success Rate"), value: formatRate(t.success_rate) },
