@@ -73,6 +73,10 @@ class CrmTelesalesCampaign(models.Model):
             ("date", ">=", fields.Datetime.to_string(start)),
             ("date", "<", fields.Datetime.to_string(stop)),
         ]
+        # The analysis is an SQL view over these: what this transaction
+        # changed must be in the tables.
+        for model in ("crm.callcenter.call", "crm.telesales.target"):
+            self.env[model].flush_model()
         Report = self.env["crm.telesales.report"].with_context(tz=tz_name)
         spec = REPORT_GROUPBYS[groupby]
 

@@ -1,5 +1,8 @@
 from odoo import fields, models, tools
+from odoo.addons.crm_callcenter.models.crm_callcenter_call import OUTCOME_SELECTION
 from odoo.tools import SQL
+
+from ..models.crm_telesales_target import STATES as TARGET_STATES
 
 
 class CrmTelesalesReport(models.Model):
@@ -23,12 +26,8 @@ class CrmTelesalesReport(models.Model):
     user_id = fields.Many2one("res.users", "Agent", readonly=True)
     provider_id = fields.Many2one("crm.callcenter.provider", readonly=True)
     date = fields.Datetime("Call Start", readonly=True)
-    outcome = fields.Selection(
-        related="call_id.outcome", string="Call Outcome", readonly=True
-    )
-    target_state = fields.Selection(
-        related="target_id.state", string="Target Status", readonly=True
-    )
+    outcome = fields.Selection(OUTCOME_SELECTION, "Call Outcome", readonly=True)
+    target_state = fields.Selection(TARGET_STATES, "Target Status", readonly=True)
     disposition_id = fields.Many2one("crm.callcenter.disposition", readonly=True)
     attempts = fields.Integer(readonly=True)
     answered = fields.Integer(
@@ -91,6 +90,8 @@ class CrmTelesalesReport(models.Model):
                    c.user_id AS user_id,
                    c.provider_id AS provider_id,
                    COALESCE(c.started_at, c.create_date) AS date,
+                   c.outcome AS outcome,
+                   t.state AS target_state,
                    CASE WHEN %(closed)s
                         THEN COALESCE(c.disposition_id, t.disposition_id)
                         ELSE c.disposition_id

@@ -383,6 +383,16 @@ class TestTelesalesReport(TelesalesReportCase):
         self.assertAlmostEqual(abandon, 25.0)
         self.assertAlmostEqual(wait, 10.75)
         self.assertEqual(talk, 210)
+        self.assertEqual(
+            dict(Report._read_group(domain, ["outcome"], ["__count"])),
+            {"answered": 4, "no_answer": 1},
+        )
+        self.t1.state = "rejected"
+        self.env.flush_all()  # the analysis is an SQL view over the targets
+        self.assertEqual(
+            Report.search([*domain, ("target_state", "=", "rejected")]).call_id,
+            self.k1,
+        )
 
     def test_period_checks_and_empty_period(self):
         empty = self.report("2026-01-01", "2026-01-31")
