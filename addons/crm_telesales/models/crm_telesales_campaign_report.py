@@ -210,20 +210,15 @@ class CrmTelesalesCampaign(models.Model):
         start = Call._local_day_to_utc(day_from, tz_name)
         stop = Call._local_day_to_utc(day_to + timedelta(days=1), tz_name)
         now = fields.Datetime.now()
-        # Managers only (checked by the caller); the log is theirs to read.
-        logs = (
-            self.env["crm.callcenter.presence.log"]
-            .sudo()
-            .search_fetch(
-                [
-                    ("user_id", "in", users.ids),
-                    ("date_start", "<", stop),
-                    "|",
-                    ("date_end", "=", False),
-                    ("date_end", ">", start),
-                ],
-                ["user_id", "presence", "date_start", "date_end"],
-            )
+        logs = self.env["crm.callcenter.presence.log"].search_fetch(
+            [
+                ("user_id", "in", users.ids),
+                ("date_start", "<", stop),
+                "|",
+                ("date_end", "=", False),
+                ("date_end", ">", start),
+            ],
+            ["user_id", "presence", "date_start", "date_end"],
         )
         seconds = defaultdict(lambda: defaultdict(float))
         for log in logs:
