@@ -35,6 +35,7 @@
         "views/res_users_views.xml",
         "views/res_config_settings_views.xml",
         "views/crm_callcenter_menus.xml",
+        "views/crm_callcenter_presence_log_views.xml",
         "views/crm_callcenter_report_views.xml",
     ],
     "demo": ["demo/crm_callcenter_demo.xml"],

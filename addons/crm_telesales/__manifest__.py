@@ -16,8 +16,9 @@
         "views/crm_telesales_workspace_views.xml",
         "views/crm_telesales_intake_views.xml",
         "views/crm_telesales_menus.xml",
+        "report/crm_telesales_report_views.xml",
     ],
-    "demo": [],
+    "demo": ["demo/crm_telesales_demo.xml"],
     "assets": {
         "web.assets_backend": ["crm_telesales/static/src/**/*"],
         "web.assets_tests": ["crm_telesales/static/tests/tours/**/*"],

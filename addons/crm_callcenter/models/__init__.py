@@ -7,6 +7,7 @@ from . import (
     crm_callcenter_disposition,
     crm_callcenter_event,
     crm_callcenter_extension,
+    crm_callcenter_presence_log,
     crm_callcenter_provider,
     crm_callcenter_provider_asterisk_ari,
     crm_callcenter_provider_freeswitch,

@@ -191,6 +191,17 @@ class CrmCallcenterCall(models.Model):
         "crm.callcenter.disposition", readonly=True, ondelete="restrict"
     )
     note = fields.Text("Call Notes", readonly=True)
+    cost = fields.Float(
+        readonly=True,
+        digits=(16, 4),
+        help="What the call cost, in its currency: as the provider reported "
+        "it, else the provider's per-minute rate on the talk time. Not rounded "
+        "to the currency: calls often cost fractions of a cent.",
+    )
+    cost_currency_id = fields.Many2one("res.currency", readonly=True)
+    cost_reported = fields.Boolean(
+        readonly=True, help="Technical: the provider reported the cost."
+    )
     logged_at = fields.Datetime(readonly=True)
     logged_by_id = fields.Many2one("res.users", readonly=True)
 
@@ -501,6 +512,7 @@ class CrmCallcenterCall(models.Model):
             "timing_reported": call.timing_reported,
             "billsec_reported": call.billsec_reported,
             "outcome_reported": call.outcome_reported,
+            "cost_reported": call.cost_reported,
         }
         vals = {}
         fallback_time = fallback_time or fields.Datetime.now()
@@ -560,10 +572,16 @@ class CrmCallcenterCall(models.Model):
         if event.billsec is not None:
             vals["billsec"] = event.billsec
             vals["billsec_reported"] = True
+        if event.cost is not None:
+            vals.update(self._prepare_reported_cost_vals(call, provider, event))
 
         merged = {**current, **vals}
         if merged["state"] == "ended":
             vals.update(self._derive_end_vals(call.direction, merged))
+            if not merged["cost_reported"]:
+                vals.update(
+                    self._derive_rated_cost_vals(call, provider, {**merged, **vals})
+                )
         if merged["answered_at"] and merged["started_at"]:
             vals["answer_seconds"] = max(
                 int((merged["answered_at"] - merged["started_at"]).total_seconds()), 0
@@ -605,6 +623,46 @@ class CrmCallcenterCall(models.Model):
                 else 0
             )
         return vals
+
+    @api.model
+    def _prepare_reported_cost_vals(self, call, provider, event):
+        """The cost the provider reported, in the currency it named."""
+        currency = provider.cost_currency_id or call.company_id.currency_id
+        if event.currency and event.currency != currency.name:
+            named = (
+                self.env["res.currency"]
+                .with_context(active_test=False)
+                .search([("name", "=", event.currency)], limit=1)
+            )
+            if named:
+                currency = named
+            else:
+                _logger.warning(
+                    "Call %s: unknown cost currency %s, kept as %s",
+                    event.external_call_id,
+                    event.currency,
+                    currency.name,
+                )
+        return {
+            "cost": event.cost,
+            "cost_currency_id": currency.id,
+            "cost_reported": True,
+        }
+
+    @api.model
+    def _derive_rated_cost_vals(self, call, provider, merged):
+        """Cost of an ended outbound call from the provider's per-minute rate:
+        the talk time rounded up to the billing increment."""
+        if not provider.cost_per_minute or call.direction != "outbound":
+            return {}
+        increment = max(provider.cost_increment, 1)
+        billed = -(-(merged["billsec"] or 0) // increment) * increment
+        return {
+            "cost": provider.cost_per_minute * billed / 60,
+            "cost_currency_id": (
+                provider.cost_currency_id or call.company_id.currency_id
+            ).id,
+        }
 
     # ------------------------------------------------------------------
     # Caller matching

@@ -91,6 +91,24 @@ class CrmCallcenterProvider(models.Model):
         help="After a call, the agent stays in wrap-up this long (or until the "
         "call is logged) before being available again.",
     )
+    cost_per_minute = fields.Float(
+        "Cost per Minute",
+        digits=(16, 4),
+        help="What an outbound call costs per minute of talk time, for calls "
+        "whose cost the provider does not report. 0: no cost.",
+    )
+    cost_currency_id = fields.Many2one(
+        "res.currency",
+        "Billing Currency",
+        default=lambda self: self.env.company.currency_id,
+        help="Currency of the rate, and of reported costs that name none.",
+    )
+    cost_increment = fields.Integer(
+        "Billing Increment (s)",
+        default=60,
+        help="Talk time is billed in blocks of this many seconds, rounded up: "
+        "60 per started minute, 1 per second.",
+    )
     callback_rr_index = fields.Integer(
         readonly=True,
         copy=False,

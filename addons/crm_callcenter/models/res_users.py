@@ -96,6 +96,9 @@ class ResUsers(models.Model):
         )
         if not users:
             return
+        self.env["crm.callcenter.presence.log"]._log_changes(
+            users.filtered(lambda u: u.callcenter_presence != presence), presence, now
+        )
         wrapup_until = False
         if presence == "wrap_up":
             wrapup_until = now + timedelta(seconds=wrapup_seconds)

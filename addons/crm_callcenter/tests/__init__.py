@@ -1,4 +1,5 @@
 from . import (
+    test_call_cost,
     test_call_folding,
     test_call_handling,
     test_callbacks,

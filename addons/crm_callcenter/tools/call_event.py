@@ -57,3 +57,7 @@ class CallEvent:
     caller_name: str | None = None
     # Provider's id of a recording to fetch (when no URL is given).
     recording_id: str | None = None
+    # What the provider charged for the call, when it says, in ``currency``
+    # (ISO 4217 code; None: the provider's billing currency).
+    cost: float | None = None
+    currency: str | None = None

@@ -1,6 +1,7 @@
 from . import (
     crm_callcenter_call,
     crm_telesales_campaign,
+    crm_telesales_campaign_report,
     crm_telesales_dialer,
     crm_telesales_push,
     crm_telesales_target,

@@ -18,7 +18,8 @@ Signed with Standard Webhooks (``webhook-id``, ``webhook-timestamp``,
         "hangup_cause": "NORMAL_CLEARING",
         "recording_url": "https://...",
         "queue": "sales", "campaign": "spring-promo",
-        "correlation_id": "6f1c..."      # echoed from a click-to-call, optional
+        "correlation_id": "6f1c...",     # echoed from a click-to-call, optional
+        "cost": 0.042, "currency": "USD" # what the call cost, optional
       }
     }
 
@@ -118,6 +119,22 @@ def _seconds(data, key):
     return value
 
 
+def _cost(data):
+    """``data.cost`` (a non-negative number) and ``data.currency`` (ISO 4217)."""
+    value, currency = data.get("cost"), _text(data, "currency")
+    if value is None:
+        if currency:
+            raise PayloadError("data.currency is given without data.cost")
+        return None, None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise PayloadError("data.cost must be a non-negative number")
+    if currency is not None:
+        if len(currency) != 3 or not currency.isalpha() or not currency.isascii():
+            raise PayloadError("data.currency must be an ISO 4217 code such as USD")
+        currency = currency.upper()
+    return float(value), currency
+
+
 def _center_error(response):
     """The ``error`` text of a JSON error answer, if the center gave one."""
     try:
@@ -201,6 +218,7 @@ class GenericAdapter(ProviderAdapter):
         if outcome and outcome not in OUTCOMES:
             raise PayloadError("data.outcome must be one of " + ", ".join(OUTCOMES))
         msg_id = (headers or {}).get("webhook-id") or ""
+        cost, currency = _cost(data)
         event = CallEvent(
             provider=self.code,
             external_call_id=_text(data, "call_id", required=True),
@@ -223,6 +241,8 @@ class GenericAdapter(ProviderAdapter):
             queue=_text(data, "queue"),
             campaign_ref=_text(data, "campaign"),
             correlation_id=_text(data, "correlation_id"),
+            cost=cost,
+            currency=currency,
         )
         # The event's own time tells when the state was reached, when the
         # explicit timestamps are absent.
