@@ -7,14 +7,25 @@ import {
     formatDateTime,
     formatDuration,
     serializeDate,
-    today,
 } from "@web/core/l10n/dates";
 import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
 import { useService } from "@web/core/utils/hooks";
 import { useSetupAction } from "@web/search/action_hook";
 import { Layout } from "@web/search/layout";
 import { formatFloat, formatPercentage } from "@web/views/fields/formatters";
 import { standardActionServiceProps } from "@web/webclient/actions/action_service";
+
+const { DateTime } = luxon;
+
+/**
+ * Today in the user's time zone: the server reads the period in it, and the
+ * browser's own day differs when its clock is in another zone.
+ */
+function userToday() {
+    const now = user.tz ? DateTime.now().setZone(user.tz) : DateTime.now();
+    return DateTime.local(now.year, now.month, now.day);
+}
 
 export const GROUPBY_OPTIONS = [
     ["agent", _t("Agent")],
@@ -63,8 +74,8 @@ export class CallcenterDashboard extends Component {
         this.formatRate = formatRate;
         const saved = this.props.state || {};
         this.state = useState({
-            dateFrom: saved.dateFrom ? deserializeDate(saved.dateFrom) : today().minus({ days: 6 }),
-            dateTo: saved.dateTo ? deserializeDate(saved.dateTo) : today(),
+            dateFrom: saved.dateFrom ? deserializeDate(saved.dateFrom) : userToday().minus({ days: 6 }),
+            dateTo: saved.dateTo ? deserializeDate(saved.dateTo) : userToday(),
             groupby: saved.groupby || "agent",
             showHelp: false,
             data: null,
@@ -176,8 +187,8 @@ export class CallcenterDashboard extends Component {
     }
 
     async setPeriod(days) {
-        this.state.dateTo = today();
-        this.state.dateFrom = today().minus({ days: days - 1 });
+        this.state.dateTo = userToday();
+        this.state.dateFrom = userToday().minus({ days: days - 1 });
         await this.load();
     }
 

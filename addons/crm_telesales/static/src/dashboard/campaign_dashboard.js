@@ -1,8 +1,9 @@
 import { Component, onWillStart, useState } from "@odoo/owl";
 import { DateTimeInput } from "@web/core/datetime/datetime_input";
 import { _t } from "@web/core/l10n/translation";
-import { deserializeDate, serializeDate, today } from "@web/core/l10n/dates";
+import { deserializeDate, serializeDate } from "@web/core/l10n/dates";
 import { registry } from "@web/core/registry";
+import { user } from "@web/core/user";
 import { useService } from "@web/core/utils/hooks";
 import { useSetupAction } from "@web/search/action_hook";
 import { Layout } from "@web/search/layout";
@@ -12,6 +13,17 @@ import {
     formatRate,
     formatSeconds,
 } from "@crm_callcenter/dashboard/callcenter_dashboard";
+
+const { DateTime } = luxon;
+
+/**
+ * Today in the user's time zone: the server reads the period in it, and the
+ * browser's own day differs when its clock is in another zone.
+ */
+function userToday() {
+    const now = user.tz ? DateTime.now().setZone(user.tz) : DateTime.now();
+    return DateTime.local(now.year, now.month, now.day);
+}
 
 export const GROUPBY_OPTIONS = [
     ["campaign", _t("Campaign")],
@@ -64,8 +76,8 @@ export class CampaignDashboard extends Component {
         const saved = this.props.state || {};
         this.campaignIds = this.props.action.params?.campaign_ids || [];
         this.state = useState({
-            dateFrom: saved.dateFrom ? deserializeDate(saved.dateFrom) : today().minus({ days: 6 }),
-            dateTo: saved.dateTo ? deserializeDate(saved.dateTo) : today(),
+            dateFrom: saved.dateFrom ? deserializeDate(saved.dateFrom) : userToday().minus({ days: 6 }),
+            dateTo: saved.dateTo ? deserializeDate(saved.dateTo) : userToday(),
             // From the menu (every campaign): one row per campaign first.
             groupby: saved.groupby || (this.campaignIds.length ? "agent" : "campaign"),
             data: null,
@@ -150,8 +162,8 @@ export class CampaignDashboard extends Component {
     }
 
     async setPeriod(days) {
-        this.state.dateTo = today();
-        this.state.dateFrom = today().minus({ days: days - 1 });
+        this.state.dateTo = userToday();
+        this.state.dateFrom = userToday().minus({ days: days - 1 });
         await this.load();
     }
 
