@@ -1,6 +1,7 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import phonenumbers
+import pytz
 from phonenumbers import timezone as phone_timezone
 
 from odoo import api, fields, models
@@ -160,9 +161,15 @@ class CrmTelesalesTarget(models.Model):
             for zone in phone_timezone.time_zones_for_number(parsed)
             if zone != phone_timezone.UNKNOWN_TIMEZONE
         ]
-        # Several zones (Russia, Türkiye's neighbours): the first is the one
-        # of the number's region, as good a guess as there is.
-        return zones[0] if zones else False
+        if not zones:
+            return False
+        # A number of a country spanning several zones (Russian mobiles
+        # list eleven, Kazakhstan's among them) says nothing of where its
+        # owner lives: no guess, the dialer then reads the calling windows in
+        # the company's time zone (set the contact's for better).
+        now = datetime.utcnow()
+        offsets = {pytz.timezone(zone).utcoffset(now) for zone in zones}
+        return zones[0] if len(offsets) == 1 else False
 
     @api.depends("payload")
     def _compute_payload_html(self):

@@ -293,3 +293,16 @@ class TestDialerPicking(DialerCase):
         self.assertEqual((target.result, target.attempts), ("callback", 1))
         self.assertEqual(target.sticky_user_id, self.agent)
         self.assertEqual(target.next_attempt_at, when)
+
+    def test_time_zone_of_a_target(self):
+        """The contact's time zone, else the number's when it has only one."""
+        moscow, mobile, hanoi = self.make_targets(
+            self.campaign, "+7 495 123-45-67", "+7 912 345-67-89", "0903 555 321"
+        )
+        self.assertEqual(moscow.tz, "Europe/Moscow")
+        self.assertEqual(hanoi.tz, "Asia/Bangkok")
+        # A Russian mobile may ring anywhere from Kaliningrad to Kamchatka.
+        self.assertFalse(mobile.tz)
+        self.partner.tz = "Asia/Yekaterinburg"
+        mobile.partner_id = self.partner
+        self.assertEqual(mobile.tz, "Asia/Yekaterinburg")
