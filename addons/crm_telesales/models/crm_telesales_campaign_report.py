@@ -89,6 +89,9 @@ class CrmTelesalesCampaign(models.Model):
         totals["costs"] = self._report_costs(Report, domain)[None]
         totals.update(self._report_presence_kpis(presence.values()))
 
+        sms_costs = self._report_sms_costs(start, stop)
+        if sms_costs is not None:
+            totals["sms_costs"] = self._merge_costs(sms_costs.values())
         costs = self._report_costs(Report, domain, spec)
         groups = []
         for value, *aggregates in Report._read_group(domain, [spec], REPORT_AGGREGATES):
@@ -101,6 +104,11 @@ class CrmTelesalesCampaign(models.Model):
                     + self._report_group_domain(groupby, value, tz_name),
                     **self._report_kpis(aggregates),
                     "costs": costs[key],
+                    **(
+                        {"sms_costs": sms_costs.get(value.id, [])}
+                        if groupby == "campaign" and sms_costs is not None
+                        else {}
+                    ),
                     **self._report_presence_kpis(
                         self._report_presence_of(groupby, key, presence)
                     ),
@@ -199,6 +207,51 @@ class CrmTelesalesCampaign(models.Model):
                 }
             )
         return costs
+
+    def _report_sms_costs(self, start, stop):
+        """``{campaign id: [{"currency", "amount"}]}`` of the SMS sent for
+        these campaigns (by their UTM campaign) from ``start`` to ``stop``,
+        when crm_callcenter_sms logs them; ``None`` without it."""
+        if "crm.callcenter.sms.log" not in self.env:
+            return None
+        by_utm = {campaign.utm_campaign_id.id: campaign.id for campaign in self}
+        # Managers read every log of their companies (checked above).
+        Log = self.env["crm.callcenter.sms.log"].sudo()
+        costs = defaultdict(list)
+        for utm, currency, amount in Log._read_group(
+            [
+                ("campaign_id", "in", list(by_utm)),
+                ("company_id", "in", self.env.companies.ids),
+                ("sent_date", ">=", fields.Datetime.to_string(start)),
+                ("sent_date", "<", fields.Datetime.to_string(stop)),
+                ("currency_id", "!=", False),
+            ],
+            ["campaign_id", "currency_id"],
+            ["cost:sum"],
+        ):
+            costs[by_utm[utm.id]].append(self._cost_dict(currency, amount))
+        return costs
+
+    @api.model
+    def _cost_dict(self, currency, amount):
+        return {
+            "currency": currency.name,
+            "symbol": currency.symbol,
+            "position": currency.position,
+            "amount": currency.round(amount),
+        }
+
+    @api.model
+    def _merge_costs(self, cost_lists):
+        """Sum ``[{"currency", "amount"}]`` lists per currency."""
+        merged = {}
+        for costs in cost_lists:
+            for cost in costs:
+                if cost["currency"] in merged:
+                    merged[cost["currency"]]["amount"] += cost["amount"]
+                else:
+                    merged[cost["currency"]] = dict(cost)
+        return list(merged.values())
 
     @api.model
     def _report_presence(self, users, day_from, day_to, tz_name):

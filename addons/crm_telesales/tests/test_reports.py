@@ -79,13 +79,27 @@ class TelesalesReportCase(CallcenterCase):
         )
         cls.success = cls.env.ref("crm_callcenter.crm_callcenter_disposition_order")
 
-    def dial(self, call_id, target, start, *, agent=None, wait=None, talk=0, **end):
+    def dial(
+        self,
+        call_id,
+        target,
+        start,
+        *,
+        agent=None,
+        wait=None,
+        talk=0,
+        result=None,
+        **end,
+    ):
         """An outbound call of ``target``, placed from Odoo like the dialer
         does (the row first, linked to the target), then folded from the
         center's events: answered ``wait`` s after ``start`` and ended
         ``talk`` s later, else ended unanswered after 30 s."""
         correlation = str(uuid.uuid4())
         target.state = "dialing"  # as the dialer leaves it
+        if result:
+            # Given during the call (script answer, early wrap-up).
+            target.result = result
         ext = {self.agent: "101", self.agent_b: "102"}.get(agent)
         provider = target.campaign_id.provider_id
         self.env["crm.callcenter.call"].create(
@@ -146,9 +160,14 @@ class TelesalesReportCase(CallcenterCase):
         )
         self.k3 = self.dial("k3", self.t3, DAY + 2 * HOUR, agent=self.agent)
         # The agent's wrap-up decided before the call ended.
-        self.t4.result = "success"
         self.k4 = self.dial(
-            "k4", self.t4, DAY + 3 * HOUR, agent=self.agent_b, wait=5, talk=30
+            "k4",
+            self.t4,
+            DAY + 3 * HOUR,
+            agent=self.agent_b,
+            wait=5,
+            talk=30,
+            result="success",
         )
         self.k5 = self.dial("k5", self.t5, DAY + 4 * HOUR, wait=8, talk=3)
         self.k6 = self.dial(
@@ -315,6 +334,40 @@ class TestTelesalesReport(TelesalesReportCase):
             "2026-03-02", "2026-03-02", campaigns=self.campaign | self.other_campaign
         )
         self.assertEqual(both["totals"]["attempts"], 6)
+
+    def test_sms_costs_of_the_campaigns(self):
+        """With crm_callcenter_sms, the SMS sent for a campaign (by its UTM
+        campaign) count in its costs, within the period only."""
+        if "crm.callcenter.sms.log" not in self.env:
+            self.skipTest("crm_callcenter_sms is not installed")
+        usd = self.env.ref("base.USD")
+        Log = self.env["crm.callcenter.sms.log"]
+        for key, campaign, sent, cost in (
+            ("a", self.campaign, utc("2026-03-02 10:00:00"), 0.07),
+            ("b", self.campaign, utc("2026-03-02 11:00:00"), 0.14),
+            ("c", self.other_campaign, utc("2026-03-02 12:00:00"), 0.05),
+            ("d", self.campaign, utc("2026-03-04 10:00:00"), 9.0),
+        ):
+            Log.create(
+                {
+                    "dedup_key": f"report-test:{key}",
+                    "campaign_id": campaign.utm_campaign_id.id,
+                    "state": "sent",
+                    "sent_date": sent,
+                    "cost": cost,
+                    "currency_id": usd.id,
+                }
+            )
+        data = self.report(
+            "2026-03-02",
+            "2026-03-02",
+            groupby="campaign",
+            campaigns=self.campaign | self.other_campaign,
+        )
+        self.assertEqual(len(data["totals"]["sms_costs"]), 1)
+        self.assertAlmostEqual(data["totals"]["sms_costs"][0]["amount"], 0.26)
+        groups = {group["label"]: group for group in data["groups"]}
+        self.assertAlmostEqual(groups["Loans"]["sms_costs"][0]["amount"], 0.21)
 
     def test_per_campaign(self):
         other_target = self.env["crm.telesales.target"].create(

@@ -132,6 +132,9 @@ export class CampaignDashboard extends Component {
             { name: "occupancy", label: _t("Agent Occupancy"), value: formatRate(t.occupancy) },
             { name: "idle", label: _t("Agent Idle Time"), value: formatHours(t.idle_seconds) },
             { name: "cost", label: _t("Cost"), value: formatCosts(t.costs) },
+            ...(t.sms_costs
+                ? [{ name: "sms_cost", label: _t("SMS Cost"), value: formatCosts(t.sms_costs) }]
+                : []),
         ];
     }
 
