@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 
 from .res_users import PRESENCE_SELECTION
 
@@ -28,14 +29,29 @@ class CrmCallcenterPresenceLog(models.Model):
         if not users:
             return
         # Written by the presence logic, whoever triggered it (an agent, a
-        # provider's event): the log itself is read by managers only.
-        logs = self.sudo()
-        logs.search([("user_id", "in", users.ids), ("date_end", "=", False)]).write(
-            {"date_end": now}
+        # provider's event); the log itself is read by managers only. One
+        # statement: presence changes with most call events.
+        self.flush_model(["date_end"])
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH closed AS (
+                    UPDATE crm_callcenter_presence_log
+                       SET date_end = %(now)s, write_date = %(now)s,
+                           write_uid = %(uid)s
+                     WHERE user_id = ANY(%(users)s) AND date_end IS NULL
+                )
+                INSERT INTO crm_callcenter_presence_log
+                    (user_id, presence, date_start, create_uid, write_uid,
+                     create_date, write_date)
+                SELECT user_id, %(presence)s, %(now)s, %(uid)s, %(uid)s,
+                       %(now)s, %(now)s
+                  FROM unnest(%(users)s) AS user_id
+                """,
+                now=now,
+                uid=self.env.uid,
+                users=users.ids,
+                presence=presence,
+            )
         )
-        logs.create(
-            [
-                {"user_id": user.id, "presence": presence, "date_start": now}
-                for user in users
-            ]
-        )
+        self.invalidate_model(["date_end", "write_date", "write_uid"])
