@@ -1,13 +1,13 @@
 import { registry } from "@web/core/registry";
 
-const panel = ".o_crm_telesales_target .o_crm_survey_call_workspace_script";
+const panel = ".o_crm_telesales_target > .o_crm_survey_call_workspace_script";
 const question = (title) => `${panel} .o_crm_survey_call_question:has(label:contains(${title}))`;
 
 registry.category("web_tour.tours").add("crm_survey_call_workspace_script", {
     steps: () => [
         {
             content: "Next call: the target's data, with the campaign's script beside it",
-            trigger: `.o_crm_telesales_target:has(.o_crm_telesales_customer:contains(Phạm Thị Lan)) ${panel} .o_crm_survey_call_title:contains(Loan follow-up)`,
+            trigger: `.o_crm_telesales_target:has(.o_crm_telesales_customer:contains(Phạm Thị Lan)) > .o_crm_survey_call_workspace_script .o_crm_survey_call_title:contains(Loan follow-up)`,
         },
         {
             content: "The customer is interested",
