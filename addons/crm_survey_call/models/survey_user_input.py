@@ -57,9 +57,10 @@ class SurveyUserInput(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def _crm_open_script(self, script, call=None, target=None):
+    def _crm_open_script(self, script, call=None, target=None, create=True):
         """The script answer of a call or target: the existing one (the
-        agent resumes it) or a new one, prefilled from the CRM."""
+        agent resumes it) or a new one, prefilled from the CRM (none when
+        ``create`` is false)."""
         call = call or self.env["crm.callcenter.call"]
         target = target or call.telesales_target_id
         existing = self.browse()
@@ -83,6 +84,8 @@ class SurveyUserInput(models.Model):
         if existing:
             if call and not existing.callcenter_call_id:
                 existing.callcenter_call_id = call
+            return existing
+        if not create:
             return existing
         lead = call.lead_id or target.lead_id
         # The target or call may point to a lead of another salesperson.

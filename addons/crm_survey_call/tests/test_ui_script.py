@@ -59,3 +59,26 @@ class TestUiScript(HttpCase, ScriptCase):
         self.assertTrue(
             self.lead.activity_ids.filtered(lambda a: a.summary == "Prepare the offer")
         )
+
+    def test_next_call_shows_the_script_beside_the_target(self):
+        """Next call: the target in call with its script beside → answers →
+        save → reload resumes → lead updated."""
+        self.agent.callcenter_auto_open = False
+        self.campaign.state = "running"
+        call = self.make_target_call("tour-ws-script")
+        self.target.write(
+            {"state": "in_call", "user_id": self.agent.id, "last_call_id": call.id}
+        )
+        self.start_tour(
+            "/odoo/action-crm_telesales.crm_telesales_workspace_action",
+            "crm_survey_call_workspace_script",
+            login=self.agent.login,
+        )
+        answer = self.target.script_answer_ids
+        self.assertEqual(len(answer), 1, "the reload resumed the same answer")
+        self.assertEqual(answer.callcenter_call_id, call)
+        self.assertEqual(answer.last_displayed_page_id, self.page_2)
+        self.assertRecordValues(
+            self.lead, [{"expected_revenue": 15000, "city": "Đà Nẵng"}]
+        )
+        self.assertEqual(self.target.result, "success")
