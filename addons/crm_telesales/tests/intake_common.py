@@ -50,7 +50,7 @@ class TelesalesIntakeCase(TransactionCase):
         )
         cls.campaign = cls.env["crm.telesales.campaign"].create(
             {
-                "name": "Incomplete loan applications",
+                "name": "Loan portal tasks",
                 "provider_id": cls.provider.id,
                 "mode": "push",
                 "user_ids": [(6, 0, cls.agent.ids)],
