@@ -502,9 +502,15 @@ class CrmCallcenterProvider(models.Model):
         if not token or len(token) > 128:
             return self.browse()
         domain = [("webhook_token", "=", token), ("active", "=", True)]
-        if field_names:
-            return self.sudo().search_fetch(domain, field_names, limit=1)
-        return self.sudo().search(domain, limit=1)
+        if not field_names:
+            # What the first read would fetch (the default prefetch group),
+            # in the query that finds the provider: every event reads it.
+            field_names = [
+                name
+                for name, field in self._fields.items()
+                if field.store and field.column_type and field.prefetch is True
+            ]
+        return self.sudo().search_fetch(domain, field_names, limit=1)
 
     def _get_adapter(self):
         self.ensure_one()
