@@ -11,6 +11,7 @@ manager's key or the key of an agent working in the campaign.
 """
 
 import json
+import re
 
 from odoo import http
 from odoo.http import request
@@ -24,6 +25,30 @@ def _error(status, reason):
     return request.make_json_response(
         {"status": "error", "error": reason}, status=status
     )
+
+
+def _authenticate():
+    """Switch to the user of the request's API key (``Authorization: Bearer
+    <key>``), as Odoo's ``auth='bearer'`` does; ``None`` when the key is
+    missing or wrong, else the error answer to return.
+
+    Done here rather than by ``auth='bearer'`` so that other systems get a
+    JSON answer instead of Odoo's HTML error page.
+    """
+    header = request.httprequest.headers.get("Authorization") or ""
+    match = re.match(r"^bearer\s+(.+)$", header, re.IGNORECASE)
+    uid = match and request.env["res.users.apikeys"]._check_credentials(
+        scope="rpc", key=match.group(1).strip()
+    )
+    if not uid:
+        response = _error(
+            401,
+            "invalid API key" if match else "missing API key (Authorization: Bearer)",
+        )
+        response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    request.update_env(user=uid)
+    return None
 
 
 def _campaign(campaign_id):
@@ -47,13 +72,16 @@ class TelesalesApiController(http.Controller):
     @http.route(
         "/telesales/api/v1/campaigns/<int:campaign_id>/targets",
         type="http",
-        auth="bearer",
+        # The API key is checked by _authenticate (JSON answers).
+        auth="public",
         methods=["POST"],
         csrf=False,
         save_session=False,
         readonly=False,
     )
     def telesales_add_targets(self, campaign_id, **_kwargs):
+        if error := _authenticate():
+            return error
         httprequest = request.httprequest
         if (httprequest.content_length or 0) > MAX_BODY_BYTES:
             return _error(413, "body too large")
@@ -98,13 +126,16 @@ class TelesalesApiController(http.Controller):
     @http.route(
         "/telesales/api/v1/campaigns/<int:campaign_id>/targets/<path:external_ref>",
         type="http",
-        auth="bearer",
+        # The API key is checked by _authenticate (JSON answers).
+        auth="public",
         methods=["GET"],
         csrf=False,
         save_session=False,
         readonly=True,
     )
     def telesales_get_target(self, campaign_id, external_ref, **_kwargs):
+        if error := _authenticate():
+            return error
         campaign, error = _campaign(campaign_id)
         if error:
             return error

@@ -209,8 +209,9 @@ class TestTaskApi(HttpCase, TelesalesIntakeCase):
 
     def test_keys_and_permissions(self):
         item = [{"number": "0987 111 222"}]
-        self.assertError(self.post(item, key=False), 401)
-        self.assertError(self.post(item, key="not-a-key"), 401)
+        self.assertError(self.post(item, key=False), 401, "missing API key")
+        self.assertError(self.post(item, key="not-a-key"), 401, "invalid API key")
+        self.assertError(self.get("P-0", key="not-a-key"), 401, "invalid API key")
         # Agents call targets, they do not add them.
         self.assertError(self.post(item, key=self.agent_key), 403, "managers")
         self.post([self.loan_application("P-1")])
