@@ -22,7 +22,7 @@ const { DateTime } = luxon;
  * Today in the user's time zone: the server reads the period in it, and the
  * browser's own day differs when its clock is in another zone.
  */
-function userToday() {
+export function userToday() {
     const now = user.tz ? DateTime.now().setZone(user.tz) : DateTime.now();
     return DateTime.local(now.year, now.month, now.day);
 }
@@ -61,7 +61,47 @@ export function formatRate(value) {
  * agent / team / queue / day / week, and the missed calls still to call back.
  * Everything is computed server side by crm.callcenter.call.get_dashboard_data.
  */
-export class CallcenterDashboard extends Component {
+/**
+ * What the call center and telesales dashboards share: a period of days
+ * (from, to, or the last N days, in the user's time zone) and a grouping,
+ * each change reloading the figures (``this.load()``).
+ */
+export class PeriodDashboard extends Component {
+    async onDateFromChange(value) {
+        if (!value) {
+            return;
+        }
+        this.state.dateFrom = value;
+        if (this.state.dateTo < value) {
+            this.state.dateTo = value;
+        }
+        await this.load();
+    }
+
+    async onDateToChange(value) {
+        if (!value) {
+            return;
+        }
+        this.state.dateTo = value;
+        if (this.state.dateFrom > value) {
+            this.state.dateFrom = value;
+        }
+        await this.load();
+    }
+
+    async setPeriod(days) {
+        this.state.dateTo = userToday();
+        this.state.dateFrom = userToday().minus({ days: days - 1 });
+        await this.load();
+    }
+
+    async onGroupbyChange(groupby) {
+        this.state.groupby = groupby;
+        await this.load();
+    }
+}
+
+export class CallcenterDashboard extends PeriodDashboard {
     static template = "crm_callcenter.CallcenterDashboard";
     static components = { Layout, DateTimeInput };
     static props = { ...standardActionServiceProps };
@@ -162,39 +202,6 @@ export class CallcenterDashboard extends Component {
 
     formatEndedAt(value) {
         return value ? formatDateTime(deserializeDateTime(value)) : "";
-    }
-
-    async onDateFromChange(value) {
-        if (!value) {
-            return;
-        }
-        this.state.dateFrom = value;
-        if (this.state.dateTo < value) {
-            this.state.dateTo = value;
-        }
-        await this.load();
-    }
-
-    async onDateToChange(value) {
-        if (!value) {
-            return;
-        }
-        this.state.dateTo = value;
-        if (this.state.dateFrom > value) {
-            this.state.dateFrom = value;
-        }
-        await this.load();
-    }
-
-    async setPeriod(days) {
-        this.state.dateTo = userToday();
-        this.state.dateFrom = userToday().minus({ days: days - 1 });
-        await this.load();
-    }
-
-    async onGroupbyChange(groupby) {
-        this.state.groupby = groupby;
-        await this.load();
     }
 
     openCalls(domain, name) {

@@ -1,9 +1,8 @@
-import { Component, onWillStart, useState } from "@odoo/owl";
+import { onWillStart, useState } from "@odoo/owl";
 import { DateTimeInput } from "@web/core/datetime/datetime_input";
 import { _t } from "@web/core/l10n/translation";
 import { deserializeDate, serializeDate } from "@web/core/l10n/dates";
 import { registry } from "@web/core/registry";
-import { user } from "@web/core/user";
 import { useService } from "@web/core/utils/hooks";
 import { useSetupAction } from "@web/search/action_hook";
 import { Layout } from "@web/search/layout";
@@ -12,18 +11,9 @@ import { standardActionServiceProps } from "@web/webclient/actions/action_servic
 import {
     formatRate,
     formatSeconds,
+    PeriodDashboard,
+    userToday,
 } from "@crm_callcenter/dashboard/callcenter_dashboard";
-
-const { DateTime } = luxon;
-
-/**
- * Today in the user's time zone: the server reads the period in it, and the
- * browser's own day differs when its clock is in another zone.
- */
-function userToday() {
-    const now = user.tz ? DateTime.now().setZone(user.tz) : DateTime.now();
-    return DateTime.local(now.year, now.month, now.day);
-}
 
 export const GROUPBY_OPTIONS = [
     ["campaign", _t("Campaign")],
@@ -60,7 +50,7 @@ export function formatCosts(costs) {
  * crm.telesales.campaign.get_report_data (all campaigns from the menu, one
  * from the campaign's Dashboard button).
  */
-export class CampaignDashboard extends Component {
+export class CampaignDashboard extends PeriodDashboard {
     static template = "crm_telesales.CampaignDashboard";
     static components = { Layout, DateTimeInput };
     static props = { ...standardActionServiceProps };
@@ -140,39 +130,6 @@ export class CampaignDashboard extends Component {
 
     formatCount(value) {
         return formatFloat(value || 0, { digits: [false, 0] });
-    }
-
-    async onDateFromChange(value) {
-        if (!value) {
-            return;
-        }
-        this.state.dateFrom = value;
-        if (this.state.dateTo < value) {
-            this.state.dateTo = value;
-        }
-        await this.load();
-    }
-
-    async onDateToChange(value) {
-        if (!value) {
-            return;
-        }
-        this.state.dateTo = value;
-        if (this.state.dateFrom > value) {
-            this.state.dateFrom = value;
-        }
-        await this.load();
-    }
-
-    async setPeriod(days) {
-        this.state.dateTo = userToday();
-        this.state.dateFrom = userToday().minus({ days: days - 1 });
-        await this.load();
-    }
-
-    async onGroupbyChange(groupby) {
-        this.state.groupby = groupby;
-        await this.load();
     }
 
     openCalls(domain, name) {
