@@ -1,31 +1,13 @@
 import { registry } from "@web/core/registry";
+import { agentCanCall, postWebhook } from "@crm_callcenter/../tests/tours/tour_utils";
 
 /**
  * The contact center is faked by the Python test at the HTTP transport: the
  * originate requests Odoo sends are answered there. Its later webhook
  * requests are signed by the test and left in localStorage; the tour posts
- * them (see screen_pop_tour.js).
+ * them (tour_utils.js).
  */
 const REQUESTS_KEY = "crm_callcenter.tour_requests";
-
-async function postWebhook(index) {
-    const { requests } = JSON.parse(localStorage.getItem(REQUESTS_KEY));
-    const { url, body, headers } = requests[index];
-    const response = await fetch(url, { method: "POST", body, headers, credentials: "omit" });
-    if (!response.ok) {
-        const reply = await response.text();
-        throw new Error(`webhook request ${index} refused: ${response.status} ${reply}`);
-    }
-}
-
-/** Phone links call through the center once the service knows the agent can. */
-async function agentCanCall() {
-    const callcenter = odoo.__WOWL_DEBUG__.root.env.services.crm_callcenter;
-    await callcenter.loaded;
-    if (!callcenter.state.canClickToCall) {
-        throw new Error("the agent should be able to place calls");
-    }
-}
 
 registry.category("web_tour.tours").add("crm_callcenter_click_to_call_partner", {
     steps: () => [
@@ -49,7 +31,7 @@ registry.category("web_tour.tours").add("crm_callcenter_click_to_call_partner", 
             content: "The card of the placed call pops up; the customer does not answer",
             trigger:
                 ".o_crm_callcenter_card_ringing .o_crm_callcenter_card_number:contains(+84903555444)",
-            run: () => postWebhook(0),
+            run: () => postWebhook(REQUESTS_KEY, 0),
         },
         {
             content: "The call ended: call back from its card",

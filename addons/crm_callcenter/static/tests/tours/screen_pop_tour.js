@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { postWebhook } from "@crm_callcenter/../tests/tours/tour_utils";
 import { stepUtils } from "@web_tour/tour_utils";
 
 /**
@@ -11,17 +12,6 @@ import { stepUtils } from "@web_tour/tour_utils";
  */
 export const REQUESTS_KEY = "crm_callcenter.tour_requests";
 
-async function postWebhook(index) {
-    const { requests } = JSON.parse(localStorage.getItem(REQUESTS_KEY));
-    const { url, body, headers } = requests[index];
-    // Without the agent's session cookie, as the contact center calls.
-    const response = await fetch(url, { method: "POST", body, headers, credentials: "omit" });
-    if (!response.ok) {
-        const reply = await response.text();
-        throw new Error(`webhook request ${index} refused: ${response.status} ${reply}`);
-    }
-}
-
 function tourData() {
     return JSON.parse(localStorage.getItem(REQUESTS_KEY));
 }
@@ -31,7 +21,7 @@ registry.category("web_tour.tours").add("crm_callcenter_screen_pop_known_caller"
         {
             content: "The call center is loaded for the agent: the caller rings",
             trigger: ".o_crm_callcenter_systray",
-            run: () => postWebhook(0),
+            run: () => postWebhook(REQUESTS_KEY, 0),
         },
         {
             content: "The card pops up with the known caller",
@@ -40,7 +30,7 @@ registry.category("web_tour.tours").add("crm_callcenter_screen_pop_known_caller"
         {
             content: "Ringing, not yet opened; the agent answers",
             trigger: ".o_crm_callcenter_card_ringing .o_crm_callcenter_card_state:contains(Ringing)",
-            run: () => postWebhook(1),
+            run: () => postWebhook(REQUESTS_KEY, 1),
         },
         {
             content: "The card follows the call",
@@ -59,7 +49,7 @@ registry.category("web_tour.tours").add("crm_callcenter_screen_pop_known_caller"
         {
             content: "The systray counts the call in progress",
             trigger: ".o_crm_callcenter_systray .o_crm_callcenter_systray_badge:contains(1)",
-            run: () => postWebhook(2),
+            run: () => postWebhook(REQUESTS_KEY, 2),
         },
         {
             content: "The caller hangs up: the card shows the outcome",
@@ -111,12 +101,12 @@ registry.category("web_tour.tours").add("crm_callcenter_screen_pop_unknown_calle
         {
             content: "Available: an unknown number rings",
             trigger: ".o_crm_callcenter_systray[data-presence=available]",
-            run: () => postWebhook(0),
+            run: () => postWebhook(REQUESTS_KEY, 0),
         },
         {
             content: "The card shows the number of the unknown caller",
             trigger: ".o_crm_callcenter_card_ringing:has(.o_crm_callcenter_card_unknown) .o_crm_callcenter_card_number:contains(+84903555333)",
-            run: () => postWebhook(1),
+            run: () => postWebhook(REQUESTS_KEY, 1),
         },
         {
             content: "Answered: the server moves the agent to In Call",

@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { postWebhook } from "@crm_callcenter/../tests/tours/tour_utils";
 
 /**
  * The contact center's webhook requests are signed by the Python test and
@@ -7,17 +8,6 @@ import { registry } from "@web/core/registry";
  * of the test, which checks what it received.
  */
 const REQUESTS_KEY = "crm_callcenter.tour_requests";
-
-async function postWebhook(index) {
-    const { requests } = JSON.parse(localStorage.getItem(REQUESTS_KEY));
-    const { url, body, headers } = requests[index];
-    // Without the agent's session cookie, as the contact center calls.
-    const response = await fetch(url, { method: "POST", body, headers, credentials: "omit" });
-    if (!response.ok) {
-        const reply = await response.text();
-        throw new Error(`webhook request ${index} refused: ${response.status} ${reply}`);
-    }
-}
 
 /** Composer steps: the caller's number is filled in, the agent types and sends. */
 function composeAndSend(text) {
@@ -54,12 +44,12 @@ registry.category("web_tour.tours").add("crm_callcenter_sms_call_card", {
         {
             content: "The call center is loaded for the agent: the caller rings",
             trigger: ".o_crm_callcenter_systray",
-            run: () => postWebhook(0),
+            run: () => postWebhook(REQUESTS_KEY, 0),
         },
         {
             content: "The card pops up with the known caller; the agent answers",
             trigger: ".o_crm_callcenter_card_ringing:contains(Lê Thị Nhắn Tin)",
-            run: () => postWebhook(1),
+            run: () => postWebhook(REQUESTS_KEY, 1),
         },
         {
             content: "The caller's contact opened on answer",

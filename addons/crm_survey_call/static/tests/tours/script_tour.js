@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { postWebhook } from "@crm_callcenter/../tests/tours/tour_utils";
 
 /**
  * The call's webhook requests are signed by the Python test and left in
@@ -7,15 +8,6 @@ import { registry } from "@web/core/registry";
  */
 const REQUESTS_KEY = "crm_survey_call.tour_requests";
 
-async function postWebhook(index) {
-    const { requests } = JSON.parse(localStorage.getItem(REQUESTS_KEY));
-    const { url, body, headers } = requests[index];
-    const response = await fetch(url, { method: "POST", body, headers, credentials: "omit" });
-    if (!response.ok) {
-        throw new Error(`webhook request ${index} refused: ${response.status}`);
-    }
-}
-
 const question = (title) => `.o_crm_survey_call_question:has(label:contains(${title}))`;
 
 registry.category("web_tour.tours").add("crm_survey_call_script", {
@@ -23,12 +15,12 @@ registry.category("web_tour.tours").add("crm_survey_call_script", {
         {
             content: "The call center is loaded for the agent: the customer calls",
             trigger: ".o_crm_callcenter_systray",
-            run: () => postWebhook(0),
+            run: () => postWebhook(REQUESTS_KEY, 0),
         },
         {
             content: "The card pops up; the agent answers",
             trigger: ".o_crm_callcenter_card_ringing:contains(Loan APP-1)",
-            run: () => postWebhook(1),
+            run: () => postWebhook(REQUESTS_KEY, 1),
         },
         {
             content: "In the call, the agent opens the script",

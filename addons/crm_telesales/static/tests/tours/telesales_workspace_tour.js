@@ -1,4 +1,5 @@
 import { registry } from "@web/core/registry";
+import { agentCanCall, postWebhook } from "@crm_callcenter/../tests/tours/tour_utils";
 
 /**
  * The contact center is faked by the Python test at the HTTP transport (the
@@ -6,24 +7,6 @@ import { registry } from "@web/core/registry";
  * localStorage and are posted by the tour when the page is ready for them.
  */
 const REQUESTS_KEY = "crm_telesales.tour_requests";
-
-async function postWebhook(index) {
-    const { requests } = JSON.parse(localStorage.getItem(REQUESTS_KEY));
-    const { url, body, headers } = requests[index];
-    const response = await fetch(url, { method: "POST", body, headers, credentials: "omit" });
-    if (!response.ok) {
-        const reply = await response.text();
-        throw new Error(`webhook request ${index} refused: ${response.status} ${reply}`);
-    }
-}
-
-async function agentCanCall() {
-    const callcenter = odoo.__WOWL_DEBUG__.root.env.services.crm_callcenter;
-    await callcenter.loaded;
-    if (!callcenter.state.canClickToCall) {
-        throw new Error("the agent should be able to place calls");
-    }
-}
 
 registry.category("web_tour.tours").add("crm_telesales_workspace", {
     steps: () => [
@@ -54,12 +37,12 @@ registry.category("web_tour.tours").add("crm_telesales_workspace", {
             content: "The call card pops up; the customer answers",
             trigger:
                 ".o_crm_callcenter_card_ringing .o_crm_callcenter_card_number:contains(+84903555111)",
-            run: () => postWebhook(0),
+            run: () => postWebhook(REQUESTS_KEY, 0),
         },
         {
             content: "The workspace follows the call; they hang up",
             trigger: ".o_crm_telesales_calling:contains(In call)",
-            run: () => postWebhook(1),
+            run: () => postWebhook(REQUESTS_KEY, 1),
         },
         {
             content: "Wrap-up: the disposition",
