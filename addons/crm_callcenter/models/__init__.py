@@ -1,4 +1,5 @@
 from . import (
+    bus_bus,
     crm_callcenter_call,
     crm_callcenter_call_mixin,
     crm_callcenter_call_report,
@@ -18,6 +19,7 @@ from . import (
     crm_callcenter_provider_twilio,
     crm_callcenter_provider_zadarma,
     crm_lead,
+    ir_cron,
     mail_activity,
     res_company,
     res_config_settings,

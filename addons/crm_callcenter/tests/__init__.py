@@ -8,6 +8,7 @@ from . import (
     test_event_retry,
     test_lookup,
     test_matching,
+    test_notify,
     test_provider_asterisk_ari,
     test_provider_freeswitch,
     test_provider_health,
