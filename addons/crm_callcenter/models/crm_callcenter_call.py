@@ -43,6 +43,8 @@ DETAIL_FIELDS = (
     "caller_name",
 )
 MATCH_LIMIT = 20
+# Missed calls given their call-back per cron transaction.
+MISSED_BATCH = 50
 LIVE_CALL_HOURS = 4
 AGENT_GROUP = "crm_callcenter.crm_callcenter_group_agent"
 MANAGER_GROUP = "crm_callcenter.crm_callcenter_group_manager"
@@ -183,6 +185,11 @@ class CrmCallcenterCall(models.Model):
     callback_activity_id = fields.Many2one(
         related="callback_id.activity_id", string="Call-back Activity"
     )
+    callback_queued = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Technical: missed call waiting for the cron to give it a call-back.",
+    )
     called_back_at = fields.Datetime(readonly=True)
     callback_call_id = fields.Many2one(
         "crm.callcenter.call", "Call-back Call", readonly=True, ondelete="set null"
@@ -209,6 +216,9 @@ class CrmCallcenterCall(models.Model):
         "UNIQUE(provider_id, external_call_id)",
         "A call can be recorded only once per provider.",
     )
+    _callback_queued_idx = models.Index("(id) WHERE callback_queued")
+    # The agent's other calls in progress, asked at the end of each call.
+    _user_answered_idx = models.Index("(user_id) WHERE state = 'answered'")
 
     @api.depends("direction", "from_number", "to_number", "partner_id", "lead_id")
     @api.depends("candidate_lead_ids", "candidate_partner_ids")
@@ -312,7 +322,7 @@ class CrmCallcenterCall(models.Model):
             if user and self.outcome == "answered":
                 user._callcenter_call_ended(provider.wrapup_seconds)
             if self.is_missed and self.customer_number:
-                self._register_missed()
+                self._queue_missed()
         # Screen pop: only when something the agent sees has changed.
         changed = (
             self.state != before["state"]
@@ -326,11 +336,76 @@ class CrmCallcenterCall(models.Model):
             if old_user and old_user != user:
                 self._notify_agent(old_user, closed=True)
 
+    def _queue_missed(self):
+        """Hand missed calls to the call-back cron, woken when this commits.
+
+        Their call-back (a lead for an unknown number, the activity, the
+        missed-call messages) is the heaviest part of a call event: done in
+        the webhook request it made every missed call's ending event cost
+        three times a ringing one.
+        """
+        self.write({"callback_queued": True})
+        self.env["crm.callcenter.event"]._trigger_cron(
+            "crm_callcenter.ir_cron_crm_callcenter_missed", once=True
+        )
+
+    @api.model
+    def _cron_register_missed(self):
+        """Give queued missed calls their call-back, oldest first.
+
+        Each call is taken with SKIP LOCKED (two cron runs never register one
+        twice) in a savepoint: a call that fails stays queued for the next
+        run, logged, without holding back the others.
+        """
+        cr = self.env.cr
+        failed = []
+        while True:
+            cr.execute(
+                SQL(
+                    "SELECT id FROM crm_callcenter_call WHERE callback_queued"
+                    " AND id != ALL(%s) ORDER BY id LIMIT %s"
+                    " FOR NO KEY UPDATE SKIP LOCKED",
+                    failed,
+                    MISSED_BATCH,
+                )
+            )
+            calls = self.sudo().browse([row[0] for row in cr.fetchall()])
+            if not calls:
+                return
+            for call in calls:
+                try:
+                    with cr.savepoint():
+                        call._register_missed()
+                        call.callback_queued = False
+                except CONCURRENCY_ERRORS:
+                    raise
+                except Exception:
+                    _logger.exception(
+                        "Call-back of missed call %s failed; it stays queued", call.id
+                    )
+                    failed.append(call.id)
+            if not self.env["ir.cron"]._commit_progress(len(calls)):
+                return
+
     def _register_missed(self):
-        """Add missed calls to the call-back of their number."""
+        """Add missed calls to the call-back of their number, and close it
+        at once if the customer was answered since (the call-back came
+        before the cron)."""
         Callback = self.env["crm.callcenter.callback"].sudo()
         for call in self.sudo():
             Callback._register_missed_call(call, call.provider_id)
+            answered = call.search(
+                [
+                    ("company_id", "=", call.company_id.id),
+                    ("customer_number", "=", call.customer_number),
+                    ("outcome", "=", "answered"),
+                    ("answered_at", ">=", call.ended_at or call.started_at),
+                ],
+                order="answered_at, id",
+                limit=1,
+            )
+            if answered:
+                Callback._close_for_call(answered)
 
     def _prepare_line_vals(self, provider):
         """Line (DID) and sales team of a new call."""
@@ -717,78 +792,75 @@ class CrmCallcenterCall(models.Model):
         last. One query over both indexed ``phone_sanitized`` columns, which
         also loads what the choice reads (active, won, contact). Only when it
         finds nothing are the records without a sanitized number compared the
-        way core's ``phone_mobile_search`` does.
+        way core's ``phone_mobile_search`` does, in the same statement (a
+        one-time filter: PostgreSQL skips those scans when it found some).
         """
         Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
         Partner = self.env["res.partner"].sudo().with_context(active_test=False)
         columns = ["phone_sanitized", "company_id", "active", "write_date"]
         Lead.flush_model([*columns, "won_status", "partner_id"])
         Partner.flush_model([*columns, "is_company"])
-        self.env.cr.execute(
+
+        def select(model, head, order, condition):
+            return SQL(
+                "(SELECT %s FROM %s WHERE %s"
+                " AND (company_id = %s OR company_id IS NULL)"
+                " ORDER BY %s, write_date DESC, id DESC LIMIT %s)",
+                head,
+                SQL.identifier(model._table),
+                condition,
+                company.id,
+                order,
+                limit,
+            )
+
+        lead_head = SQL("'crm.lead', id, active, won_status, partner_id, NULL::bool")
+        lead_order = SQL("active DESC, COALESCE(won_status, '') = 'won'")
+        partner_head = SQL("'res.partner', id, active, NULL, NULL, is_company")
+        partner_order = SQL("active DESC, COALESCE(is_company, FALSE)")
+        exact = SQL("phone_sanitized = %s", number)
+        parts = [
             SQL(
-                """
-                (SELECT 'crm.lead', id, active, won_status, partner_id, NULL::bool
-                   FROM crm_lead
-                  WHERE phone_sanitized = %(number)s
-                    AND (company_id = %(company)s OR company_id IS NULL)
-                  ORDER BY active DESC, COALESCE(won_status, '') = 'won',
-                           write_date DESC, id DESC
-                  LIMIT %(limit)s)
-                UNION ALL
-                (SELECT 'res.partner', id, active, NULL, NULL, is_company
-                   FROM res_partner
-                  WHERE phone_sanitized = %(number)s
-                    AND (company_id = %(company)s OR company_id IS NULL)
-                  ORDER BY active DESC, COALESCE(is_company, FALSE),
-                           write_date DESC, id DESC
-                  LIMIT %(limit)s)
-                """,
-                number=number,
-                company=company.id,
-                limit=limit,
+                "WITH exact AS (%s UNION ALL %s) SELECT * FROM exact",
+                select(Lead, lead_head, lead_order, exact),
+                select(Partner, partner_head, partner_order, exact),
             )
-        )
-        rows = self.env.cr.fetchall()
-        if rows:
-            lead_rows = [row for row in rows if row[0] == "crm.lead"]
-            partner_rows = [row for row in rows if row[0] == "res.partner"]
-            leads = Lead.browse([row[1] for row in lead_rows])
-            partners = Partner.browse([row[1] for row in partner_rows])
-            # What the choice reads is known already: no second round trip
-            # (Field._insert_cache, as Odoo 19 asks instead of the cache's
-            # insert_missing: fills what the cache does not hold yet).
-            for fname, index in (("active", 2), ("won_status", 3), ("partner_id", 4)):
-                Lead._fields[fname]._insert_cache(
-                    leads, [row[index] for row in lead_rows]
+        ]
+        for model, head, order in (
+            (Lead, lead_head, lead_order),
+            (Partner, partner_head, partner_order),
+        ):
+            unsanitized = self._unsanitized_condition(model, number)
+            if unsanitized:
+                parts.append(
+                    select(
+                        model,
+                        head,
+                        order,
+                        SQL("NOT EXISTS (SELECT 1 FROM exact) AND %s", unsanitized),
+                    )
                 )
-            Partner._fields["active"]._insert_cache(
-                partners, [row[2] for row in partner_rows]
-            )
-            return leads, partners
-        domain = [("company_id", "in", [company.id, False])]
-        lead_ids = self._unsanitized_ids(Lead, number)
-        partner_ids = self._unsanitized_ids(Partner, number)
-        leads = lead_ids and Lead.search(
-            [("id", "in", lead_ids), *domain],
-            order="active desc, write_date desc, id desc",
-            limit=limit,
+        self.env.cr.execute(SQL(" UNION ALL ").join(parts))
+        rows = self.env.cr.fetchall()
+        lead_rows = [row for row in rows if row[0] == "crm.lead"]
+        partner_rows = [row for row in rows if row[0] == "res.partner"]
+        leads = Lead.browse([row[1] for row in lead_rows])
+        partners = Partner.browse([row[1] for row in partner_rows])
+        # What the choice reads is known already: no second round trip
+        # (Field._insert_cache, as Odoo 19 asks instead of the cache's
+        # insert_missing: fills what the cache does not hold yet).
+        for fname, index in (("active", 2), ("won_status", 3), ("partner_id", 4)):
+            Lead._fields[fname]._insert_cache(leads, [row[index] for row in lead_rows])
+        Partner._fields["active"]._insert_cache(
+            partners, [row[2] for row in partner_rows]
         )
-        partners = partner_ids and Partner.search(
-            [("id", "in", partner_ids), *domain],
-            order="active desc, is_company, write_date desc, id desc",
-            limit=limit,
-        )
-        leads = leads or Lead
-        partners = partners or Partner
-        # Open leads first; won, then lost/archived ones after them.
-        leads = leads.sorted(lambda lead: (not lead.active, lead.won_status == "won"))
         return leads, partners
 
     @api.model
-    def _unsanitized_ids(self, model, number):
-        """Ids of ``model`` records whose raw number is ``number`` but that
-        have no sanitized number (stored before phone_validation could read
-        them, or in a format it could not).
+    def _unsanitized_condition(self, model, number):
+        """Condition on ``model``'s rows whose raw number is ``number`` but
+        that have no sanitized number (stored before phone_validation could
+        read them, or in a format it could not); None if it has no number.
 
         Core's ``phone_mobile_search`` compares the same way (separators
         removed, ``+`` or ``00`` prefix) but over every row of the table; the
@@ -802,26 +874,18 @@ class CrmCallcenterCall(models.Model):
             if model._fields[fname].store
         ]
         if not digits or not fnames:
-            return []
-        candidates = ["+" + digits, "00" + digits]
+            return None
+        candidates = ("+" + digits, "00" + digits)
         matches = SQL(" OR ").join(
             SQL(
                 "REGEXP_REPLACE(%s, %s, '', 'g') IN %s",
                 SQL.identifier(fname),
                 PHONE_REGEX_PATTERN,
-                tuple(candidates),
+                candidates,
             )
             for fname in fnames
         )
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM %s WHERE phone_sanitized IS NULL"
-                " AND phone IS NOT NULL AND (%s)",
-                SQL.identifier(model._table),
-                matches,
-            )
-        )
-        return [row[0] for row in self.env.cr.fetchall()]
+        return SQL("phone_sanitized IS NULL AND phone IS NOT NULL AND (%s)", matches)
 
     # ------------------------------------------------------------------
     # Screen pop

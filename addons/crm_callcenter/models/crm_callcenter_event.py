@@ -178,18 +178,22 @@ class CrmCallcenterEvent(models.Model):
     def _trigger_queue(self):
         """Wake the queue cron once this transaction commits (once per
         transaction)."""
-        cr = self.env.cr
-        if cr.precommit.data.get("crm_callcenter.queue_triggered"):
-            return
-        cr.precommit.data["crm_callcenter.queue_triggered"] = True
-        self._trigger_cron("crm_callcenter.ir_cron_crm_callcenter_event_queue")
+        self._trigger_cron(
+            "crm_callcenter.ir_cron_crm_callcenter_event_queue", once=True
+        )
 
     @api.model
-    def _trigger_cron(self, xmlid, at=None):
+    def _trigger_cron(self, xmlid, at=None, once=False):
         """``ir.cron._trigger`` in one SQL insert, for the event intake: the
         ORM path reads the cron and costs more than the rest of a queued
-        webhook request. ``at`` (naive UTC) defaults to now."""
+        webhook request. ``at`` (naive UTC) defaults to now; ``once``: at
+        most one trigger of this cron per transaction."""
         cr = self.env.cr
+        if once:
+            key = f"crm_callcenter.triggered.{xmlid}"
+            if cr.precommit.data.get(key):
+                return
+            cr.precommit.data[key] = True
         # The cached xmlid lookup: env.ref() would query the cron's existence.
         cron_id = self.env["ir.model.data"]._xmlid_to_res_id(xmlid)
         cr.execute(

@@ -4,6 +4,7 @@ import itertools
 import json
 import time
 from datetime import datetime, timedelta, timezone
+from unittest.mock import patch
 from urllib.parse import urlsplit
 
 import requests
@@ -143,6 +144,11 @@ class CallcenterCase(TransactionCase):
                 Event._receive(provider, headers["webhook-id"], body.decode(), events)
             )
         return results
+
+    def run_missed_cron(self):
+        """What the call-back cron does right after a missed call commits."""
+        with patch.object(self.env.cr, "commit"):
+            self.env["crm.callcenter.call"]._cron_register_missed()
 
     def get_call(self, call_id, provider=None):
         return self.env["crm.callcenter.call"].search(

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from unittest.mock import patch
 
 from psycopg2 import IntegrityError
 
@@ -39,6 +40,7 @@ class TestMissedCallCallbacks(CallcenterCase):
                 ),
             ]
         )
+        self.run_missed_cron()
         return self.get_call(call_id)
 
     def call_back(self, call_id, number="0903555111", answered=True):
@@ -171,6 +173,80 @@ class TestMissedCallCallbacks(CallcenterCase):
         )
         self.assertEqual(missed.callback_id.state, "done")
         self.assertEqual(missed.callback_state, "done")
+
+    def test_the_webhook_queues_the_missed_call_and_the_cron_calls_back(self):
+        missed_cron = self.env.ref("crm_callcenter.ir_cron_crm_callcenter_missed")
+        Trigger = self.env["ir.cron.trigger"]
+        triggers = Trigger.search([("cron_id", "=", missed_cron.id)])
+        self.feed(
+            [
+                self.center.event("call.ringing", "cb-q", from_="0903555111"),
+                self.center.event("call.ended", "cb-q", from_="0903555111"),
+            ]
+        )
+        call = self.get_call("cb-q")
+        # The request recorded the call and woke the cron; nothing more.
+        self.assertTrue(call.is_missed)
+        self.assertTrue(call.callback_queued)
+        self.assertFalse(call.callback_id)
+        self.assertFalse(self.call_activities(self.partner))
+        self.assertEqual(
+            len(Trigger.search([("cron_id", "=", missed_cron.id)]) - triggers), 1
+        )
+
+        self.run_missed_cron()
+        self.assertFalse(call.callback_queued)
+        self.assertEqual(call.callback_state, "pending")
+        self.assertEqual(len(self.call_activities(self.partner)), 1)
+        # A second run finds nothing left to do.
+        self.run_missed_cron()
+        self.assertEqual(call.callback_id.missed_count, 1)
+
+    def test_a_call_back_answered_before_the_cron_closes_it_at_once(self):
+        self.feed(
+            [
+                self.center.event("call.ringing", "cb-r", from_="0903555111"),
+                self.center.event("call.ended", "cb-r", from_="0903555111"),
+            ]
+        )
+        back = self.call_back("cb-r-back")
+        self.run_missed_cron()
+        missed = self.get_call("cb-r")
+        self.assertEqual(missed.callback_id.state, "done")
+        self.assertEqual(missed.callback_id.done_call_id, back)
+        self.assertEqual(missed.callback_state, "done")
+        self.assertFalse(self.call_activities(self.partner).filtered("active"))
+
+    def test_a_failing_call_back_stays_queued_without_blocking_others(self):
+        for call_id, number in (("cb-f1", "0903555111"), ("cb-f2", "0903555222")):
+            self.feed(
+                [
+                    self.center.event("call.ringing", call_id, from_=number),
+                    self.center.event("call.ended", call_id, from_=number),
+                ]
+            )
+        first, second = self.get_call("cb-f1"), self.get_call("cb-f2")
+        Callback = type(self.env["crm.callcenter.callback"])
+        register = Callback._register_missed_call
+
+        def flaky(callback_model, call, provider):
+            if call == first:
+                raise ValueError("gateway down")
+            return register(callback_model, call, provider)
+
+        with (
+            patch.object(Callback, "_register_missed_call", flaky),
+            mute_logger("odoo.addons.crm_callcenter.models.crm_callcenter_call"),
+        ):
+            self.run_missed_cron()
+        self.assertTrue(first.callback_queued)
+        self.assertFalse(first.callback_id)
+        self.assertFalse(second.callback_queued)
+        self.assertEqual(second.callback_state, "pending")
+        # Next run, the cause gone: it gets its call-back.
+        self.run_missed_cron()
+        self.assertFalse(first.callback_queued)
+        self.assertEqual(first.callback_state, "pending")
 
     def test_answered_inbound_call_needs_no_call_back(self):
         self.feed(self.center.answered_call("cb-7"))

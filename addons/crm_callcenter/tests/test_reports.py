@@ -73,6 +73,7 @@ class CallReportCase(CallcenterCase):
             self.center.event("call.ended", call_id, at=end, **common, **data)
         )
         self.feed(events, provider=provider)
+        self.run_missed_cron()
         return self.get_call(call_id, provider=provider)
 
     def outbound(self, call_id, start, wait, talk, *, agent="101", to="0903777888"):

@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from odoo.addons.crm_callcenter.tests.common import (
     BASE_TIME,
@@ -102,6 +103,12 @@ class TestCallMessages(SmsGatewayMixin, HttpCase):
             self.center.event("call.ended", call_id, at=start + timedelta(seconds=30)),
         ]
 
+    def run_missed_cron(self):
+        """The call-back cron that follows a missed call (it queues the
+        missed-call messages)."""
+        with patch.object(self.env.cr, "commit"):
+            self.env["crm.callcenter.call"]._cron_register_missed()
+
     def call(self, call_id):
         return self.env["crm.callcenter.call"].search(
             [("provider_id", "=", self.provider.id), ("external_call_id", "=", call_id)]
@@ -127,6 +134,10 @@ class TestCallMessages(SmsGatewayMixin, HttpCase):
             self.assertEqual(self.post(replay).status_code, 200)
             gateway_calls = [c for c in rsps.calls if "smsc.ru" in c.request.url]
             self.assertFalse(gateway_calls, "the webhook never waits for a gateway")
+            self.run_missed_cron()
+            self.run_missed_cron()
+            gateway_calls = [c for c in rsps.calls if "smsc.ru" in c.request.url]
+            self.assertFalse(gateway_calls, "the call-back cron only schedules")
         call = self.call("miss-1")
         self.assertTrue(call.is_missed)
         log = self.logs(call_id=call.id)
@@ -152,12 +163,14 @@ class TestCallMessages(SmsGatewayMixin, HttpCase):
         self.env["phone.blacklist"].sudo().add(CALLER)
         for signed in self.missed("miss-bl"):
             self.assertEqual(self.post(signed).status_code, 200)
+        self.run_missed_cron()
         log = self.logs(call_id=self.call("miss-bl").id)
         self.assertEqual((log.state, log.failure_type), ("skipped", "blacklist"))
         self.assertFalse(self.send_due())
 
     def test_blacklisted_before_the_send_gets_nothing(self):
         self.feed(self.missed("miss-bl2"))
+        self.run_missed_cron()
         log = self.logs(call_id=self.call("miss-bl2").id)
         self.assertEqual(log.state, "scheduled")
         self.env["phone.blacklist"].sudo().add(CALLER)
@@ -197,6 +210,7 @@ class TestCallMessages(SmsGatewayMixin, HttpCase):
         self.provider.missed_mail_template_id = mail_template
         self.env["mail.blacklist"].sudo()._add("khach@example.com")
         self.feed(self.missed("miss-mail"))
+        self.run_missed_cron()
         logs = self.logs(call_id=self.call("miss-mail").id)
         mail_log = logs.filtered(lambda log: log.kind == "mail")
         self.assertEqual((mail_log.state, mail_log.failure_type), ("skipped", "optout"))
@@ -216,6 +230,7 @@ class TestCallMessages(SmsGatewayMixin, HttpCase):
         late = datetime(2026, 3, 2, 16, 0)  # 23:00 in Ho Chi Minh City
         with freeze_time(late):
             self.feed(self.missed("miss-night", start=late))
+            self.run_missed_cron()
             log = self.logs(call_id=self.call("miss-night").id)
             # 08:00 local the next morning.
             self.assertEqual(log.scheduled_at, datetime(2026, 3, 3, 1, 0))
