@@ -186,6 +186,7 @@ class CrmCallcenterCall(models.Model):
         related="callback_id.activity_id", string="Call-back Activity"
     )
     callback_queued = fields.Boolean(
+        "Call-back Queued",
         readonly=True,
         copy=False,
         help="Technical: missed call waiting for the cron to give it a call-back.",
