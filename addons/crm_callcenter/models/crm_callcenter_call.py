@@ -793,8 +793,7 @@ class CrmCallcenterCall(models.Model):
         last. One query over both indexed ``phone_sanitized`` columns, which
         also loads what the choice reads (active, won, contact). Only when it
         finds nothing are the records without a sanitized number compared the
-        way core's ``phone_mobile_search`` does, in the same statement (a
-        one-time filter: PostgreSQL skips those scans when it found some).
+        way core's ``phone_mobile_search`` does.
         """
         Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
         Partner = self.env["res.partner"].sudo().with_context(active_test=False)
@@ -819,30 +818,28 @@ class CrmCallcenterCall(models.Model):
         lead_order = SQL("active DESC, COALESCE(won_status, '') = 'won'")
         partner_head = SQL("'res.partner', id, active, NULL, NULL, is_company")
         partner_order = SQL("active DESC, COALESCE(is_company, FALSE)")
-        exact = SQL("phone_sanitized = %s", number)
-        parts = [
-            SQL(
-                "WITH exact AS (%s UNION ALL %s) SELECT * FROM exact",
-                select(Lead, lead_head, lead_order, exact),
-                select(Partner, partner_head, partner_order, exact),
-            )
-        ]
-        for model, head, order in (
+        heads = (
             (Lead, lead_head, lead_order),
             (Partner, partner_head, partner_order),
-        ):
-            unsanitized = self._unsanitized_condition(model, number)
-            if unsanitized:
-                parts.append(
-                    select(
-                        model,
-                        head,
-                        order,
-                        SQL("NOT EXISTS (SELECT 1 FROM exact) AND %s", unsanitized),
-                    )
-                )
-        self.env.cr.execute(SQL(" UNION ALL ").join(parts))
+        )
+        exact = SQL("phone_sanitized = %s", number)
+        self.env.cr.execute(
+            SQL(" UNION ALL ").join(
+                select(model, head, order, exact) for model, head, order in heads
+            )
+        )
         rows = self.env.cr.fetchall()
+        if not rows:
+            # Both tables' unsanitized rows in one more statement (a single
+            # statement with both steps took longer to plan than to run).
+            fallbacks = [
+                select(model, head, order, condition)
+                for model, head, order in heads
+                if (condition := self._unsanitized_condition(model, number))
+            ]
+            if fallbacks:
+                self.env.cr.execute(SQL(" UNION ALL ").join(fallbacks))
+                rows = self.env.cr.fetchall()
         lead_rows = [row for row in rows if row[0] == "crm.lead"]
         partner_rows = [row for row in rows if row[0] == "res.partner"]
         leads = Lead.browse([row[1] for row in lead_rows])

@@ -26,6 +26,10 @@ CRON_BATCH = 200
 QUEUE_BATCH = 10
 
 
+class _Redelivered(Exception):
+    """The event's key was stored already: undo what its fold did."""
+
+
 class CrmCallcenterEvent(models.Model):
     """The inbox: every accepted provider request, stored raw before use."""
 
@@ -86,82 +90,107 @@ class CrmCallcenterEvent(models.Model):
 
     @api.model
     def _receive(self, provider, dedup_key, payload, events):
-        """Store one accepted request, then fold it into its call.
+        """Store one accepted request and fold it into its call.
 
         Returns ``(event, duplicate)``. A redelivery of a known dedup key
-        returns the stored event untouched. Processing runs in a savepoint:
-        when it fails, the event stays stored in ``error`` for the retry cron.
+        returns the stored event and changes nothing. Inline, the fold runs
+        first and the event is stored with its result in the same savepoint
+        (one statement less than storing it, then marking it done): when the
+        key is known already, the savepoint undoes the fold; when the fold
+        fails, the event is stored in ``error`` for the retry cron. Queued,
+        the event is stored ``new`` and a cron worker folds it.
         """
         first = events[0] if events else None
         now = fields.Datetime.now()
-        # INSERT .. ON CONFLICT: a redelivery of a stored message inserts
-        # nothing; a concurrent delivery of the same message surfaces as a
-        # serialization failure, which Odoo's request loop retries.
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO crm_callcenter_event
-                    (provider_id, company_id, dedup_key, received_at, payload,
-                     event_type, external_call_id, event_time, state, attempts,
-                     create_uid, write_uid, create_date, write_date)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, 'new', 0, %s, %s, %s, %s)
-                ON CONFLICT (provider_id, dedup_key) DO NOTHING
-                RETURNING id
-                """,
-                provider.id,
-                provider.company_id.id,
-                dedup_key,
-                now,
-                payload,
-                first and first.event,
-                first and first.external_call_id,
-                first and first.event_time,
-                self.env.uid,
-                self.env.uid,
-                now,
-                now,
+
+        def store(state, call_id=None):
+            # INSERT .. ON CONFLICT: a redelivery of a stored message inserts
+            # nothing; a concurrent delivery of the same message waits for
+            # the first one's commit (or surfaces as a serialization failure,
+            # which Odoo's request loop retries).
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO crm_callcenter_event
+                        (provider_id, company_id, dedup_key, received_at, payload,
+                         event_type, external_call_id, event_time, state, attempts,
+                         call_id, create_uid, write_uid, create_date, write_date)
+                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, 0, %s, %s, %s, %s,
+                            %s)
+                    ON CONFLICT (provider_id, dedup_key) DO NOTHING
+                    RETURNING id
+                    """,
+                    provider.id,
+                    provider.company_id.id,
+                    dedup_key,
+                    now,
+                    payload,
+                    first and first.event,
+                    first and first.external_call_id,
+                    first and first.event_time,
+                    state,
+                    call_id,
+                    self.env.uid,
+                    self.env.uid,
+                    now,
+                    now,
+                )
             )
-        )
-        row = self.env.cr.fetchone()
-        if not row:
+            row = self.env.cr.fetchone()
+            return self.sudo().browse(row[0]) if row else None
+
+        def stored():
             return self.sudo().search(
                 [("provider_id", "=", provider.id), ("dedup_key", "=", dedup_key)],
                 limit=1,
             ), True
-        event = self.sudo().browse(row[0])
+
         if provider.event_processing == "queued":
+            event = store("new")
+            if not event:
+                return stored()
             # Answer the provider at once; a cron worker folds the event
             # right after this transaction commits (woken by NOTIFY).
             self._trigger_queue()
             return event, False
-        # Known values are passed on: reading them back would fetch the row,
-        # payload included.
-        event._process(events, received_at=now, provider=provider)
+        try:
+            with self.env.cr.savepoint():
+                call = self._fold(provider, events, now)
+                event = store("done" if call else "ignored", call.id or None)
+                if not event:
+                    raise _Redelivered
+        except _Redelivered:
+            return stored()
+        except CONCURRENCY_ERRORS:
+            raise
+        except Exception as exc:
+            event = store("new")
+            if not event:
+                return stored()
+            _logger.exception(
+                "Call center event %s (provider %s) failed", event.id, provider.id
+            )
+            event._mark_failed(exc, retry=True)
         return event, False
 
-    def _process(self, events=None, received_at=None, provider=None):
-        """Fold the event(s) into their call inside a savepoint.
-
-        ``events`` are the already parsed CallEvents (webhook path); when
-        absent (retry, reprocess) the stored payload is parsed again.
-        """
-        if events is not None:
-            self.ensure_one()
+    @api.model
+    def _fold(self, provider, events, received_at):
+        """Fold parsed CallEvents into their call; the (last) call."""
         Call = self.env["crm.callcenter.call"].sudo()
+        call = Call.browse()
+        for call_event in events:
+            call = Call._apply_event(provider, call_event, received_at)
+        return call
+
+    def _process(self):
+        """Fold stored events (queue, retry, reprocess) into their call, each
+        in a savepoint: a failure stays with its event."""
         for event in self:
             try:
                 with self.env.cr.savepoint():
-                    parsed = events
-                    if parsed is None:
-                        adapter = event.provider_id._get_adapter()
-                        parsed = adapter.parse(event.payload.encode())
-                    call = Call.browse()
-                    for call_event in parsed:
-                        call = Call._apply_event(
-                            provider or event.provider_id,
-                            call_event,
-                            received_at or event.received_at,
-                        )
+                    adapter = event.provider_id._get_adapter()
+                    parsed = adapter.parse(event.payload.encode())
+                    call = self._fold(event.provider_id, parsed, event.received_at)
                     event._mark_processed(call)
             except CONCURRENCY_ERRORS:
                 raise

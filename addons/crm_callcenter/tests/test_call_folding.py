@@ -177,3 +177,25 @@ class TestCallFolding(CallcenterCase):
             1,
         )
         self.assertEqual(len(self.get_call("fold-dup")), 1)
+
+    def test_a_known_message_id_changes_nothing_even_with_another_body(self):
+        """The provider's message id decides: a second body under a stored
+        id (a buggy or replaying sender) is not folded into the call."""
+        self.feed(
+            [
+                self.center.event(
+                    "call.ringing", "fold-key", msg_id="msg-key-1", agent="101"
+                )
+            ]
+        )
+        ((event, duplicate),) = self.feed(
+            [
+                self.center.event(
+                    "call.answered", "fold-key", msg_id="msg-key-1", agent="101"
+                )
+            ]
+        )
+        self.assertTrue(duplicate)
+        self.assertEqual(event.event_type, "call.ringing")
+        self.assertCallLogged("fold-key", state="ringing", answered_at=False)
+        self.assertEqual(self.agent.callcenter_presence, "offline")
