@@ -43,6 +43,15 @@ DETAIL_FIELDS = (
     "caller_name",
 )
 MATCH_LIMIT = 20
+# Agent fields the fold reads (screen pop, presence).
+AGENT_FIELDS = [
+    "partner_id",
+    "sale_team_id",
+    "callcenter_auto_open",
+    "callcenter_presence",
+    "callcenter_presence_since",
+    "callcenter_wrapup_until",
+]
 # Missed calls given their call-back per cron transaction.
 MISSED_BATCH = 50
 LIVE_CALL_HOURS = 4
@@ -307,6 +316,17 @@ class CrmCallcenterCall(models.Model):
         """What a call's change means for agents and customers."""
         self.ensure_one()
         user, old_user = self.user_id, before["user"]
+        # Screen pop: only when something the agent sees has changed.
+        changed = (
+            self.state != before["state"]
+            or user != old_user
+            or self.lead_id != before["lead"]
+            or self.partner_id != before["partner"]
+        )
+        if changed and user:
+            # What follows reads of the agent (presence, screen pop), in a
+            # narrow query: the default prefetch loads the whole user row.
+            user.fetch(AGENT_FIELDS)
         answered = self._is_answered()
         if answered and self.customer_number and not before["answered"]:
             self.env["crm.callcenter.callback"].sudo()._close_for_call(self)
@@ -324,13 +344,6 @@ class CrmCallcenterCall(models.Model):
                 user._callcenter_call_ended(provider.wrapup_seconds)
             if self.is_missed and self.customer_number:
                 self._queue_missed()
-        # Screen pop: only when something the agent sees has changed.
-        changed = (
-            self.state != before["state"]
-            or user != old_user
-            or self.lead_id != before["lead"]
-            or self.partner_id != before["partner"]
-        )
         if changed:
             if user:
                 self._notify_agent(user)
@@ -419,7 +432,10 @@ class CrmCallcenterCall(models.Model):
             did_id, team_id = self.env["crm.callcenter.did"]._find_line(
                 provider, [number, normalized]
             )
-        team_id = team_id or provider.team_id.id or self.user_id.sale_team_id.id
+        team_id = team_id or provider.team_id.id
+        if not team_id and self.user_id:
+            self.user_id.fetch(AGENT_FIELDS)
+            team_id = self.user_id.sale_team_id.id
         return {"did_id": did_id, "team_id": team_id}
 
     def _prepare_lead_vals(self, provider):
@@ -470,10 +486,7 @@ class CrmCallcenterCall(models.Model):
         also loads its columns into the cache: the fold reads them all.
         """
         cr = self.env.cr
-        columns = self._fold_columns()
-        returning = SQL(", ").join(
-            SQL("c.%s", SQL.identifier(fname)) for fname in ["id", *columns]
-        )
+        columns, returning = self._fold_returning()
         row = None
         if event.correlation_id:
             cr.execute(
@@ -559,6 +572,22 @@ class CrmCallcenterCall(models.Model):
         if row:
             self.browse(row[0]).invalidate_recordset(["external_call_id"])
         return row
+
+    @api.model
+    def _fold_returning(self):
+        """``(columns, RETURNING list)`` of the fold's row queries, built
+        once per registry (the model class is rebuilt when modules change):
+        composing it for every event cost more than running the query."""
+        cls = type(self)
+        cached = cls.__dict__.get("_crm_callcenter_fold_returning")
+        if cached is None:
+            columns = self._fold_columns()
+            returning = SQL(", ").join(
+                SQL("c.%s", SQL.identifier(fname)) for fname in ["id", *columns]
+            )
+            cached = (columns, SQL(returning.code))
+            cls._crm_callcenter_fold_returning = cached
+        return cached
 
     @api.model
     def _fold_columns(self):
