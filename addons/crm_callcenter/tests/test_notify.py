@@ -1,4 +1,5 @@
 import json
+import os
 import select
 import time
 
@@ -81,3 +82,25 @@ class TestNotifyConnection(TransactionCase):
         notify_tool.notify("pg_notify", "imbus", ["second"])
         self.assertEqual(self._received("imbus"), ["second"])
         self.assertNotEqual(self._notifier_pid(), old_pid)
+
+    def test_a_forked_worker_leaves_its_parents_connection_alone(self):
+        """Prefork workers are forked: a child opens its own connection
+        instead of talking on the socket it shares with its parent, and the
+        parent's connection survives the child."""
+        notify_tool.notify("pg_notify", "imbus", ["parent"])
+        self.assertEqual(self._received("imbus"), ["parent"])
+        parent_pid = self._notifier_pid()
+        child = os.fork()
+        if child == 0:  # the child: notify, then leave without any clean-up
+            code = 1
+            try:
+                notify_tool.notify("pg_notify", "imbus", ["child"])
+                code = 0 if self._notifier_pid() != parent_pid else 2
+            finally:
+                os._exit(code)
+        _pid, status = os.waitpid(child, 0)
+        self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+        self.assertEqual(self._received("imbus"), ["child"])
+        notify_tool.notify("pg_notify", "imbus", ["parent again"])
+        self.assertEqual(self._received("imbus"), ["parent again"])
+        self.assertEqual(self._notifier_pid(), parent_pid)

@@ -45,6 +45,8 @@ def _connection():
 def _drop():
     cnx = _state["cnx"]
     _state["cnx"] = None
+    # A parent's connection (fork) is left to the parent: psycopg2 does not
+    # close connections of another process.
     if cnx is not None and _state["pid"] == os.getpid():
         with contextlib.suppress(psycopg2.Error):
             cnx.close()
