@@ -199,3 +199,6 @@ class TestCallFolding(CallcenterCase):
         self.assertEqual(event.event_type, "call.ringing")
         self.assertCallLogged("fold-key", state="ringing", answered_at=False)
         self.assertEqual(self.agent.callcenter_presence, "offline")
+        # The agent's browser heard of the ringing call only.
+        states = [payload["state"] for payload in self.bus_payloads(self.agent)]
+        self.assertEqual(states, ["ringing"])
