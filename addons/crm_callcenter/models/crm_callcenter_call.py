@@ -829,65 +829,71 @@ class CrmCallcenterCall(models.Model):
         columns = ["phone_sanitized", "company_id", "active", "write_date"]
         Lead.flush_model([*columns, "won_status", "partner_id"])
         Partner.flush_model([*columns, "is_company"])
-
-        def select(model, head, order, condition):
-            return SQL(
-                "(SELECT %s FROM %s WHERE %s"
-                " AND (company_id = %s OR company_id IS NULL)"
-                " ORDER BY %s, write_date DESC, id DESC LIMIT %s)",
-                head,
-                SQL.identifier(model._table),
-                condition,
-                company.id,
-                order,
-                limit,
-            )
-
-        lead_head = SQL("'crm.lead', id, active, won_status, partner_id, NULL::bool")
-        lead_order = SQL("active DESC, COALESCE(won_status, '') = 'won'")
-        partner_head = SQL("'res.partner', id, active, NULL, NULL, is_company")
-        partner_order = SQL("active DESC, COALESCE(is_company, FALSE)")
-        heads = (
-            (Lead, lead_head, lead_order),
-            (Partner, partner_head, partner_order),
-        )
-        exact = SQL("phone_sanitized = %s", number)
         self.env.cr.execute(
-            SQL(" UNION ALL ").join(
-                select(model, head, order, exact) for model, head, order in heads
+            SQL(
+                """
+                (SELECT 'crm.lead', id, active, won_status, partner_id, NULL::bool
+                   FROM crm_lead
+                  WHERE phone_sanitized = %(number)s
+                    AND (company_id = %(company)s OR company_id IS NULL)
+                  ORDER BY active DESC, COALESCE(won_status, '') = 'won',
+                           write_date DESC, id DESC
+                  LIMIT %(limit)s)
+                UNION ALL
+                (SELECT 'res.partner', id, active, NULL, NULL, is_company
+                   FROM res_partner
+                  WHERE phone_sanitized = %(number)s
+                    AND (company_id = %(company)s OR company_id IS NULL)
+                  ORDER BY active DESC, COALESCE(is_company, FALSE),
+                           write_date DESC, id DESC
+                  LIMIT %(limit)s)
+                """,
+                number=number,
+                company=company.id,
+                limit=limit,
             )
         )
         rows = self.env.cr.fetchall()
-        if not rows:
-            # Both tables' unsanitized rows in one more statement (a single
-            # statement with both steps took longer to plan than to run).
-            fallbacks = [
-                select(model, head, order, condition)
-                for model, head, order in heads
-                if (condition := self._unsanitized_condition(model, number))
-            ]
-            if fallbacks:
-                self.env.cr.execute(SQL(" UNION ALL ").join(fallbacks))
-                rows = self.env.cr.fetchall()
-        lead_rows = [row for row in rows if row[0] == "crm.lead"]
-        partner_rows = [row for row in rows if row[0] == "res.partner"]
-        leads = Lead.browse([row[1] for row in lead_rows])
-        partners = Partner.browse([row[1] for row in partner_rows])
-        # What the choice reads is known already: no second round trip
-        # (Field._insert_cache, as Odoo 19 asks instead of the cache's
-        # insert_missing: fills what the cache does not hold yet).
-        for fname, index in (("active", 2), ("won_status", 3), ("partner_id", 4)):
-            Lead._fields[fname]._insert_cache(leads, [row[index] for row in lead_rows])
-        Partner._fields["active"]._insert_cache(
-            partners, [row[2] for row in partner_rows]
+        if rows:
+            lead_rows = [row for row in rows if row[0] == "crm.lead"]
+            partner_rows = [row for row in rows if row[0] == "res.partner"]
+            leads = Lead.browse([row[1] for row in lead_rows])
+            partners = Partner.browse([row[1] for row in partner_rows])
+            # What the choice reads is known already: no second round trip
+            # (Field._insert_cache, as Odoo 19 asks instead of the cache's
+            # insert_missing: fills what the cache does not hold yet).
+            for fname, index in (("active", 2), ("won_status", 3), ("partner_id", 4)):
+                Lead._fields[fname]._insert_cache(
+                    leads, [row[index] for row in lead_rows]
+                )
+            Partner._fields["active"]._insert_cache(
+                partners, [row[2] for row in partner_rows]
+            )
+            return leads, partners
+        domain = [("company_id", "in", [company.id, False])]
+        lead_ids = self._unsanitized_ids(Lead, number)
+        partner_ids = self._unsanitized_ids(Partner, number)
+        leads = lead_ids and Lead.search(
+            [("id", "in", lead_ids), *domain],
+            order="active desc, write_date desc, id desc",
+            limit=limit,
         )
+        partners = partner_ids and Partner.search(
+            [("id", "in", partner_ids), *domain],
+            order="active desc, is_company, write_date desc, id desc",
+            limit=limit,
+        )
+        leads = leads or Lead
+        partners = partners or Partner
+        # Open leads first; won, then lost/archived ones after them.
+        leads = leads.sorted(lambda lead: (not lead.active, lead.won_status == "won"))
         return leads, partners
 
     @api.model
-    def _unsanitized_condition(self, model, number):
-        """Condition on ``model``'s rows whose raw number is ``number`` but
-        that have no sanitized number (stored before phone_validation could
-        read them, or in a format it could not); None if it has no number.
+    def _unsanitized_ids(self, model, number):
+        """Ids of ``model`` records whose raw number is ``number`` but that
+        have no sanitized number (stored before phone_validation could read
+        them, or in a format it could not).
 
         Core's ``phone_mobile_search`` compares the same way (separators
         removed, ``+`` or ``00`` prefix) but over every row of the table; the
@@ -901,18 +907,26 @@ class CrmCallcenterCall(models.Model):
             if model._fields[fname].store
         ]
         if not digits or not fnames:
-            return None
-        candidates = ("+" + digits, "00" + digits)
+            return []
+        candidates = ["+" + digits, "00" + digits]
         matches = SQL(" OR ").join(
             SQL(
                 "REGEXP_REPLACE(%s, %s, '', 'g') IN %s",
                 SQL.identifier(fname),
                 PHONE_REGEX_PATTERN,
-                candidates,
+                tuple(candidates),
             )
             for fname in fnames
         )
-        return SQL("phone_sanitized IS NULL AND phone IS NOT NULL AND (%s)", matches)
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM %s WHERE phone_sanitized IS NULL"
+                " AND phone IS NOT NULL AND (%s)",
+                SQL.identifier(model._table),
+                matches,
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     # ------------------------------------------------------------------
     # Screen pop
