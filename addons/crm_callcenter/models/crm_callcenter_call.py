@@ -408,12 +408,13 @@ class CrmCallcenterCall(models.Model):
         Callback = self.env["crm.callcenter.callback"].sudo()
         for call in self.sudo():
             Callback._register_missed_call(call, call.provider_id)
-            answered = call.search(
+            missed_at = call.ended_at or call.started_at
+            answered = missed_at and call.search(
                 [
                     ("company_id", "=", call.company_id.id),
                     ("customer_number", "=", call.customer_number),
                     ("outcome", "=", "answered"),
-                    ("answered_at", ">=", call.ended_at or call.started_at),
+                    ("answered_at", ">=", missed_at),
                 ],
                 order="answered_at, id",
                 limit=1,
