@@ -283,8 +283,9 @@ class CrmCallcenterEvent(models.Model):
                     idle_until = min(now + QUEUE_LINGER_SECONDS, end)
                 if now >= idle_until:
                     return
-                # A new transaction sees the events committed meanwhile.
-                cr.commit()
+                # A new transaction sees the events committed meanwhile
+                # (this one wrote nothing since the last commit).
+                cr.rollback()
                 time.sleep(QUEUE_POLL_SECONDS)
                 continue
             idle_until = None
