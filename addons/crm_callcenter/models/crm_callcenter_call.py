@@ -3,7 +3,7 @@ import random
 import re
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import requests
 from markupsafe import Markup
@@ -43,6 +43,8 @@ DETAIL_FIELDS = (
     "caller_name",
 )
 MATCH_LIMIT = 20
+# Rows of one number a lookup ranks in Python; more are ranked in SQL.
+MATCH_SCAN = 200
 # Agent fields the fold reads (screen pop, presence).
 AGENT_FIELDS = [
     "partner_id",
@@ -823,111 +825,126 @@ class CrmCallcenterCall(models.Model):
         last. One query over both indexed ``phone_sanitized`` columns, which
         also loads what the choice reads (active, won, contact). Only when it
         finds nothing are the records without a sanitized number compared the
-        way core's ``phone_mobile_search`` does.
+        way core's ``phone_mobile_search`` does (a second query).
+
+        The queries neither sort nor filter by company: ranking the few rows
+        of a number in Python costs less than PostgreSQL's planning of the
+        ORDER BY over tables with thirty indexes. A number shared by more
+        than MATCH_SCAN rows of a table is ranked in SQL instead.
         """
         Lead = self.env["crm.lead"].sudo().with_context(active_test=False)
         Partner = self.env["res.partner"].sudo().with_context(active_test=False)
         columns = ["phone_sanitized", "company_id", "active", "write_date"]
         Lead.flush_model([*columns, "won_status", "partner_id"])
         Partner.flush_model([*columns, "is_company"])
-        self.env.cr.execute(
-            SQL(
-                """
-                (SELECT 'crm.lead', id, active, won_status, partner_id, NULL::bool
-                   FROM crm_lead
-                  WHERE phone_sanitized = %(number)s
-                    AND (company_id = %(company)s OR company_id IS NULL)
-                  ORDER BY active DESC, COALESCE(won_status, '') = 'won',
-                           write_date DESC, id DESC
-                  LIMIT %(limit)s)
-                UNION ALL
-                (SELECT 'res.partner', id, active, NULL, NULL, is_company
-                   FROM res_partner
-                  WHERE phone_sanitized = %(number)s
-                    AND (company_id = %(company)s OR company_id IS NULL)
-                  ORDER BY active DESC, COALESCE(is_company, FALSE),
-                           write_date DESC, id DESC
-                  LIMIT %(limit)s)
-                """,
-                number=number,
-                company=company.id,
-                limit=limit,
-            )
-        )
-        rows = self.env.cr.fetchall()
-        if rows:
-            lead_rows = [row for row in rows if row[0] == "crm.lead"]
-            partner_rows = [row for row in rows if row[0] == "res.partner"]
-            leads = Lead.browse([row[1] for row in lead_rows])
-            partners = Partner.browse([row[1] for row in partner_rows])
-            # What the choice reads is known already: no second round trip
-            # (Field._insert_cache, as Odoo 19 asks instead of the cache's
-            # insert_missing: fills what the cache does not hold yet).
-            for fname, index in (("active", 2), ("won_status", 3), ("partner_id", 4)):
-                Lead._fields[fname]._insert_cache(
-                    leads, [row[index] for row in lead_rows]
+        exact, ranked, unsanitized = self._match_queries()
+        cr = self.env.cr
+        cr.execute(SQL(exact, number=number, scan=MATCH_SCAN))
+        rows = cr.fetchall()
+        lead_rows = [row for row in rows if row[0] == "crm.lead"]
+        partner_rows = [row for row in rows if row[0] == "res.partner"]
+        if len(lead_rows) >= MATCH_SCAN or len(partner_rows) >= MATCH_SCAN:
+            cr.execute(SQL(ranked, number=number, company=company.id, limit=limit))
+            rows = cr.fetchall()
+        elif not rows:
+            digits = re.sub(r"\D", "", number)
+            if not digits:
+                return Lead, Partner
+            cr.execute(
+                SQL(
+                    unsanitized,
+                    pattern=PHONE_REGEX_PATTERN,
+                    plus="+" + digits,
+                    zeros="00" + digits,
+                    scan=MATCH_SCAN,
                 )
-            Partner._fields["active"]._insert_cache(
-                partners, [row[2] for row in partner_rows]
             )
-            return leads, partners
-        domain = [("company_id", "in", [company.id, False])]
-        lead_ids = self._unsanitized_ids(Lead, number)
-        partner_ids = self._unsanitized_ids(Partner, number)
-        leads = lead_ids and Lead.search(
-            [("id", "in", lead_ids), *domain],
-            order="active desc, write_date desc, id desc",
-            limit=limit,
+            rows = cr.fetchall()
+        # row: (model, id, active, won_status, partner_id, is_company,
+        #       company_id, write_date)
+        rows = [row for row in rows if row[6] in (company.id, None)]
+        rows.sort(key=lambda row: (row[7] or datetime.min, row[1]), reverse=True)
+        lead_rows = sorted(
+            (row for row in rows if row[0] == "crm.lead"),
+            key=lambda row: (not row[2], row[3] == "won"),
+        )[:limit]
+        partner_rows = sorted(
+            (row for row in rows if row[0] == "res.partner"),
+            key=lambda row: (not row[2], bool(row[5])),
+        )[:limit]
+        leads = Lead.browse([row[1] for row in lead_rows])
+        partners = Partner.browse([row[1] for row in partner_rows])
+        # What the choice reads is known already: no second round trip
+        # (Field._insert_cache, as Odoo 19 asks instead of the cache's
+        # insert_missing: fills what the cache does not hold yet).
+        for fname, index in (("active", 2), ("won_status", 3), ("partner_id", 4)):
+            Lead._fields[fname]._insert_cache(leads, [row[index] for row in lead_rows])
+        Partner._fields["active"]._insert_cache(
+            partners, [row[2] for row in partner_rows]
         )
-        partners = partner_ids and Partner.search(
-            [("id", "in", partner_ids), *domain],
-            order="active desc, is_company, write_date desc, id desc",
-            limit=limit,
-        )
-        leads = leads or Lead
-        partners = partners or Partner
-        # Open leads first; won, then lost/archived ones after them.
-        leads = leads.sorted(lambda lead: (not lead.active, lead.won_status == "won"))
         return leads, partners
 
     @api.model
-    def _unsanitized_ids(self, model, number):
-        """Ids of ``model`` records whose raw number is ``number`` but that
-        have no sanitized number (stored before phone_validation could read
-        them, or in a format it could not).
+    def _match_queries(self):
+        """``(exact, ranked, unsanitized)`` query texts of the caller
+        matching, with named parameters; built once per registry.
 
-        Core's ``phone_mobile_search`` compares the same way (separators
-        removed, ``+`` or ``00`` prefix) but over every row of the table; the
-        exact ``phone_sanitized`` match already covered the other rows, and a
+        ``unsanitized``: the records whose raw number is the caller's but
+        that have no sanitized number (stored before phone_validation could
+        read them, or in a format it could not). Core's
+        ``phone_mobile_search`` compares the same way (separators removed,
+        ``+`` or ``00`` prefix) but over every row of the table; the exact
+        ``phone_sanitized`` match already covered the other rows, and a
         partial index keeps this to the few rows left.
         """
-        digits = re.sub(r"\D", "", number)
-        fnames = [
-            fname
-            for fname in model._phone_get_number_fields()
-            if model._fields[fname].store
-        ]
-        if not digits or not fnames:
-            return []
-        candidates = ["+" + digits, "00" + digits]
-        matches = SQL(" OR ").join(
-            SQL(
-                "REGEXP_REPLACE(%s, %s, '', 'g') IN %s",
-                SQL.identifier(fname),
-                PHONE_REGEX_PATTERN,
-                tuple(candidates),
+        cls = type(self)
+        cached = cls.__dict__.get("_crm_callcenter_match_queries")
+        if cached is not None:
+            return cached
+        selects = {
+            "crm.lead": "id, active, won_status, partner_id, NULL::bool",
+            "res.partner": "id, active, NULL, NULL, is_company",
+        }
+        orders = {
+            "crm.lead": "active DESC, COALESCE(won_status, '') = 'won'",
+            "res.partner": "active DESC, COALESCE(is_company, FALSE)",
+        }
+        exact, ranked, unsanitized = [], [], []
+        for model_name, select in selects.items():
+            model = self.env[model_name]
+            head = (
+                f"SELECT '{model_name}', {select}, company_id, write_date"
+                f" FROM {model._table}"
             )
-            for fname in fnames
-        )
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM %s WHERE phone_sanitized IS NULL"
-                " AND phone IS NOT NULL AND (%s)",
-                SQL.identifier(model._table),
-                matches,
+            exact.append(f"({head} WHERE phone_sanitized = %(number)s LIMIT %(scan)s)")
+            ranked.append(
+                f"({head} WHERE phone_sanitized = %(number)s"
+                " AND (company_id = %(company)s OR company_id IS NULL)"
+                f" ORDER BY {orders[model_name]}, write_date DESC NULLS LAST,"
+                " id DESC LIMIT %(limit)s)"
             )
+            fnames = [
+                fname
+                for fname in model._phone_get_number_fields()
+                if model._fields[fname].store
+            ]
+            if fnames:
+                matches = " OR ".join(
+                    f"REGEXP_REPLACE({SQL.identifier(fname).code}, %(pattern)s,"
+                    " '', 'g') IN (%(plus)s, %(zeros)s)"
+                    for fname in fnames
+                )
+                unsanitized.append(
+                    f"({head} WHERE phone_sanitized IS NULL AND phone IS NOT NULL"
+                    f" AND ({matches}) LIMIT %(scan)s)"
+                )
+        cached = (
+            " UNION ALL ".join(exact),
+            " UNION ALL ".join(ranked),
+            " UNION ALL ".join(unsanitized) or "SELECT NULL, NULL WHERE FALSE",
         )
-        return [row[0] for row in self.env.cr.fetchall()]
+        cls._crm_callcenter_match_queries = cached
+        return cached
 
     # ------------------------------------------------------------------
     # Screen pop

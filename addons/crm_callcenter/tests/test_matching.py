@@ -1,5 +1,8 @@
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
+from ..models import crm_callcenter_call as call_module
 from .common import CallcenterCase
 
 
@@ -104,3 +107,42 @@ class TestCallerMatching(CallcenterCase):
         )
         legacy.invalidate_recordset()
         self.assertEqual(self.ring("match-legacy", "0938 777 666").partner_id, legacy)
+
+    def test_records_of_another_company_are_not_candidates(self):
+        other = self.env["res.company"].create({"name": "Other Center"})
+        self.Partner.create({"name": "Theirs", "phone": "0903555111",
+                             "company_id": other.id,
+                             "country_id": self.vn.id})  # fmt: skip
+        self.Lead.create({"name": "Their lead", "phone": "0903555111",
+                          "company_id": other.id,
+                          "country_id": self.vn.id})  # fmt: skip
+        call = self.ring("match-other-company", "0903555111")
+        self.assertEqual(call.partner_id, self.partner, "a shared contact matches")
+        self.assertFalse(call.lead_id or call.candidate_lead_ids)
+        self.assertFalse(call.candidate_partner_ids)
+
+    def test_a_widely_shared_number_is_ranked_the_same_in_sql(self):
+        """Past MATCH_SCAN rows of one number the ranking moves into SQL: the
+        same candidates come out in the same order."""
+        Call = self.env["crm.callcenter.call"]
+        vals = {"phone": "0903555111", "country_id": self.vn.id}
+        acme = self.Partner.create({"name": "ACME", "is_company": True, **vals})
+        staff = self.Partner.create(
+            [{"name": f"Staff {i}", "parent_id": acme.id, **vals} for i in range(3)]
+        )
+        staff[1].action_archive()
+        leads = self.Lead.create([{"name": f"Deal {i}", **vals} for i in range(3)])
+        leads[0].action_set_lost()
+        leads[2].action_set_won()
+        self.env.flush_all()
+        number = "+84903555111"
+        in_python = Call._find_candidates(number, self.env.company)
+        with patch.object(call_module, "MATCH_SCAN", 2):
+            in_sql = Call._find_candidates(number, self.env.company)
+        self.assertEqual(in_python[0].ids, in_sql[0].ids)
+        self.assertEqual(in_python[1].ids, in_sql[1].ids)
+        # Open lead, then won, then lost; people (newest first), the
+        # company, archived last.
+        self.assertEqual(in_sql[0].ids, [leads[1].id, leads[2].id, leads[0].id])
+        people = sorted((self.partner | staff[0] | staff[2]).ids, reverse=True)
+        self.assertEqual(in_sql[1].ids, [*people, acme.id, staff[1].id])
