@@ -415,8 +415,12 @@ class CrmCallcenterCall(models.Model):
                 [
                     ("company_id", "=", call.company_id.id),
                     ("customer_number", "=", call.customer_number),
-                    ("outcome", "=", "answered"),
                     ("answered_at", ">=", missed_at),
+                    # Answered and maybe still in progress: its answer
+                    # event found no call-back to close.
+                    "|",
+                    ("state", "=", "answered"),
+                    ("outcome", "=", "answered"),
                 ],
                 order="answered_at, id",
                 limit=1,

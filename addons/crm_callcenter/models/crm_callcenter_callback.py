@@ -228,7 +228,35 @@ class CrmCallcenterCallback(models.Model):
 
     @api.model
     def _close_for_call(self, call):
-        """An answered call with a number closes its open call-back."""
+        """An answered call with a number closes its open call-back.
+
+        A missed call of the number may still wait for its call-back (the
+        cron gives it one after the webhook request): it is locked first.
+        A cron run registering it right now makes this transaction wait for
+        its commit and fail to serialize, and Odoo retries it: the retry
+        sees the new call-back and closes it. A cron run after this commit
+        skips nothing: it finds this call answered after the missed one and
+        closes the call-back at once. Without the lock, both transactions
+        would commit and leave a call-back open for an answered customer.
+        """
+        Call = self.env["crm.callcenter.call"]
+        Call.flush_model(["callback_queued", "company_id", "customer_number"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM crm_callcenter_call WHERE callback_queued"
+                " AND company_id = %s AND customer_number = %s AND id != %s"
+                " FOR NO KEY UPDATE",
+                call.company_id.id,
+                call.customer_number,
+                call.id,
+            )
+        )
+        if self.env.cr.fetchall():
+            # Held until this commits: the run that skipped it must not be
+            # the last one.
+            self.env["crm.callcenter.event"]._trigger_cron(
+                "crm_callcenter.ir_cron_crm_callcenter_missed", once=True
+            )
         callbacks = self.search(
             [
                 ("company_id", "=", call.company_id.id),

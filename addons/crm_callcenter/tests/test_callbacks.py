@@ -217,6 +217,47 @@ class TestMissedCallCallbacks(CallcenterCase):
         self.assertEqual(missed.callback_state, "done")
         self.assertFalse(self.call_activities(self.partner).filtered("active"))
 
+    def test_a_call_still_in_progress_answered_before_the_cron_closes_it(self):
+        """The customer called again and is talking to an agent when the
+        cron gives the missed call its call-back."""
+        self.feed(
+            [
+                self.center.event("call.ringing", "cb-p", from_="0903555111"),
+                self.center.event(
+                    "call.ended",
+                    "cb-p",
+                    from_="0903555111",
+                    at=BASE_TIME + timedelta(seconds=30),
+                ),
+            ]
+        )
+        # Ringing and answered, not ended yet.
+        self.feed(
+            [
+                self.center.event(
+                    "call.ringing",
+                    "cb-p-again",
+                    from_="0903555111",
+                    agent="101",
+                    at=BASE_TIME + timedelta(minutes=1),
+                ),
+                self.center.event(
+                    "call.answered",
+                    "cb-p-again",
+                    from_="0903555111",
+                    agent="101",
+                    at=BASE_TIME + timedelta(minutes=1, seconds=10),
+                ),
+            ]
+        )
+        self.run_missed_cron()
+        missed, again = self.get_call("cb-p"), self.get_call("cb-p-again")
+        self.assertEqual(again.state, "answered")
+        self.assertEqual(missed.callback_id.state, "done")
+        self.assertEqual(missed.callback_id.done_call_id, again)
+        self.assertEqual(missed.callback_state, "done")
+        self.assertFalse(self.call_activities(self.partner).filtered("active"))
+
     def test_a_failing_call_back_stays_queued_without_blocking_others(self):
         for call_id, number in (("cb-f1", "0903555111"), ("cb-f2", "0903555222")):
             self.feed(
