@@ -5,9 +5,9 @@
     python3 bench/webhook_load.py --duration 5 --concurrency 8     # quick check
 
 For each concurrency level (default 4, 8, 16) it runs, for --duration seconds
-each after a short warm-up, first the baseline route of bench/addons/bench_trivial
-(POST /bench/trivial: one ORM insert, same route flags as our webhook), then
-whole call sequences (ringing, answered, ended, sometimes updated; inbound and
+each after a short warm-up, the baseline route of bench/addons/bench_trivial
+(POST /bench/trivial: one ORM insert, same route flags as our webhook) before
+and after whole call sequences (ringing, answered, ended, sometimes updated; inbound and
 outbound; missed and answered) for many distinct numbers and agents through
 POST /callcenter/webhook/<token>. Each client thread has its own
 requests.Session and plays its calls' events in order. It prints events/s,
@@ -237,6 +237,19 @@ class Phase:
 
     def error_summary(self):
         return Counter(str(r[3]) for r in self.records if r[3] != 200)
+
+
+def merged_figures(phases):
+    """``Phase.figures`` of several phases of one route taken together."""
+    rows = [r for phase in phases for r in phase.measured()]
+    latencies = [(r[1] - r[0]) * 1000 for r in rows]
+    return {
+        "count": len(rows),
+        "rate": len(rows) / sum(phase.duration for phase in phases),
+        "p50": bc.percentile(latencies, 50),
+        "p99": bc.percentile(latencies, 99),
+        "errors": sum(1 for r in rows if r[3] != 200),
+    }
 
 
 def trivial_units(base_url):
@@ -780,13 +793,16 @@ def main(argv=None):
                     counter,
                 )
                 plan.append(("webhook", mode, units))
+            # The baseline again: the host's speed drifts over minutes, and
+            # the ratio divides by the mean of the two.
+            plan.append(("trivial", "after", trivial_units(server.base_url)))
             for name, mode, units in plan:
                 label = f"{name} ({mode})" if mode else name
                 bc.say(
                     f"{label} at concurrency {level}: {args.warmup:g} s warm-up"
                     f" + {args.duration:g} s"
                 )
-                if mode:
+                if name == "webhook":
                     bc.set_processing(config, database, setup["provider_id"], mode)
                 phase = Phase(name, level, args.warmup, args.duration, args.timeout)
                 phase.mode = mode
@@ -805,11 +821,13 @@ def main(argv=None):
     rows = []
     ratio_at = {}
     p99_at = {}
+    drift = []
     for level in levels:
-        trivial = next(
-            p for p in phases if p.name == "trivial" and p.concurrency == level
+        trivials = [p for p in phases if p.name == "trivial" and p.concurrency == level]
+        t = merged_figures(trivials)
+        drift.append(
+            f"c={level} " + " / ".join(f"{p.figures()['rate']:.1f}" for p in trivials)
         )
-        t = trivial.figures()
         for ours in (
             p for p in phases if p.name == "webhook" and p.concurrency == level
         ):
@@ -866,6 +884,10 @@ def main(argv=None):
         "into calls per second end to end (queued: accepted events over the "
         "phase plus the time the cron worker took to empty the queue after it)."
     )
+    print(
+        "trivial: both of its phases together, before and after the webhook "
+        "phases (req/s before / after: " + ", ".join(drift) + ")"
+    )
 
     kinds = ["call.ringing", "call.answered", "call.ended", "call.updated"]
     krows = []
@@ -884,7 +906,11 @@ def main(argv=None):
 
     print(
         "load generator CPU (share of one core): "
-        + ", ".join(f"{p.name}@{p.concurrency} {p.client_cpu:.0%}" for p in phases)
+        + ", ".join(
+            f"{p.name}{'-' + p.mode if p.mode else ''}@{p.concurrency} "
+            f"{p.client_cpu:.0%}"
+            for p in phases
+        )
     )
     print(bc.machine_note("end of the load phases"))
     print(
