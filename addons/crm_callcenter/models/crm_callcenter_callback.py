@@ -231,39 +231,48 @@ class CrmCallcenterCallback(models.Model):
         """An answered call with a number closes its open call-back.
 
         A missed call of the number may still wait for its call-back (the
-        cron gives it one after the webhook request): it is locked first.
-        A cron run registering it right now makes this transaction wait for
-        its commit and fail to serialize, and Odoo retries it: the retry
-        sees the new call-back and closes it. A cron run after this commit
-        skips nothing: it finds this call answered after the missed one and
-        closes the call-back at once. Without the lock, both transactions
-        would commit and leave a call-back open for an answered customer.
+        cron gives it one after the webhook request): the same statement
+        locks it. A cron run registering it right now makes this
+        transaction wait for its commit and fail to serialize, and Odoo
+        retries it: the retry sees the new call-back and closes it. A cron
+        run while this transaction holds the lock skips the call; the run
+        woken when this commits finds this call answered after the missed
+        one and closes the new call-back at once. Without the lock, both
+        transactions would commit and leave a call-back open for a customer
+        who was answered.
         """
-        Call = self.env["crm.callcenter.call"]
-        Call.flush_model(["callback_queued", "company_id", "customer_number"])
+        self.env["crm.callcenter.call"].flush_model(
+            ["callback_queued", "company_id", "customer_number"]
+        )
+        self.flush_model(["company_id", "number", "state"])
         self.env.cr.execute(
             SQL(
-                "SELECT id FROM crm_callcenter_call WHERE callback_queued"
-                " AND company_id = %s AND customer_number = %s AND id != %s"
-                " FOR NO KEY UPDATE",
-                call.company_id.id,
-                call.customer_number,
-                call.id,
+                """
+                WITH queued AS (
+                    SELECT id FROM crm_callcenter_call
+                     WHERE callback_queued AND company_id = %(company)s
+                       AND customer_number = %(number)s AND id != %(call)s
+                       FOR NO KEY UPDATE
+                )
+                SELECT 'queued', id FROM queued
+                UNION ALL
+                SELECT 'open', id FROM crm_callcenter_callback
+                 WHERE company_id = %(company)s AND number = %(number)s
+                   AND state = 'open'
+                """,
+                company=call.company_id.id,
+                number=call.customer_number,
+                call=call.id,
             )
         )
-        if self.env.cr.fetchall():
+        rows = self.env.cr.fetchall()
+        if any(kind == "queued" for kind, _id in rows):
             # Held until this commits: the run that skipped it must not be
             # the last one.
             self.env["crm.callcenter.event"]._trigger_cron(
                 "crm_callcenter.ir_cron_crm_callcenter_missed", once=True
             )
-        callbacks = self.search(
-            [
-                ("company_id", "=", call.company_id.id),
-                ("number", "=", call.customer_number),
-                ("state", "=", "open"),
-            ]
-        )
+        callbacks = self.browse([id_ for kind, id_ in rows if kind == "open"])
         if call.direction == "outbound":
             feedback = self.env._("Called back: the customer answered.")
         else:
