@@ -54,6 +54,18 @@ AGENT_FIELDS = [
     "callcenter_presence_since",
     "callcenter_wrapup_until",
 ]
+# What the display names of the screen pop's records read.
+DISPLAY_NAME_FIELDS = {
+    "crm.lead": ["name"],
+    "res.partner": [
+        "name",
+        "parent_id",
+        "company_name",
+        "type",
+        "is_company",
+        "commercial_company_name",
+    ],
+}
 # Missed calls given their call-back per cron transaction.
 MISSED_BATCH = 50
 LIVE_CALL_HOURS = 4
@@ -963,10 +975,21 @@ class CrmCallcenterCall(models.Model):
             if call.candidate_count
             else ()
         )
+        records = [
+            record for record in (call.lead_id, call.partner_id, *others) if record
+        ]
+        # Only what the display names read: the default prefetch would load
+        # every column of the lead and contact rows.
+        for model_name, fnames in DISPLAY_NAME_FIELDS.items():
+            shown = (
+                self.env[model_name]
+                .sudo()
+                .browse(record.id for record in records if record._name == model_name)
+            )
+            shown.fetch(fnames)
         candidates = [
             {"model": record._name, "id": record.id, "name": record.display_name}
-            for record in (call.lead_id, call.partner_id, *others)
-            if record
+            for record in records
         ]
 
         def ref(record):
