@@ -3,6 +3,7 @@
 
     python3 bench/webhook_load.py -c /path/to/odoo.conf            # full run
     python3 bench/webhook_load.py --duration 5 --concurrency 8     # quick check
+    python3 bench/webhook_load.py --concurrency 8 --rates 40,80    # + open loop
 
 For each concurrency level (default 4, 8, 16) it runs, for --duration seconds
 each after a short warm-up, the baseline route of bench/addons/bench_trivial
@@ -13,8 +14,10 @@ POST /callcenter/webhook/<token>. Each client thread has its own
 requests.Session and plays its calls' events in order. It prints events/s,
 p50/p99 latency, our events/s as a ratio of the baseline, and afterwards checks
 in the database that every call sent exists exactly once with the expected
-final state. --profile lists the SQL queries of each event type (auto: only
-when the target is missed). Exits 0 whatever the figures: it informs.
+final state. --rates adds open-loop phases (requests sent on a fixed schedule
+whatever the server answers) and prints their latency. --profile lists the SQL
+queries of each event type (auto: only when the target is missed). Exits 0
+whatever the figures: it informs.
 """
 
 import itertools
@@ -27,6 +30,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import _common as bc
@@ -168,6 +172,10 @@ class Phase:
         self.plans = []
         self.lock = threading.Lock()
 
+    @property
+    def load(self):
+        return f"c={self.concurrency}"
+
     def run(self, next_unit):
         """``next_unit()`` → (plan or None, [(kind, url, body, headers-fn), ...])."""
         t0 = time.perf_counter()
@@ -237,6 +245,88 @@ class Phase:
 
     def error_summary(self):
         return Counter(str(r[3]) for r in self.records if r[3] != 200)
+
+
+class OpenPhase(Phase):
+    """Open loop: units start on a fixed schedule at ``rate`` requests per
+    second, whatever the server answers, as a contact center's calls arrive.
+
+    A unit's first request counts its latency from its scheduled time, so a
+    server (or a client pool) that falls behind shows in the figures instead
+    of slowing the load down (no coordinated omission). A unit's later
+    requests (the next events of the same call) leave as soon as the
+    previous one is answered, as in the closed-loop phases.
+    """
+
+    POOL = 128  # client threads: far more than the units in flight below capacity
+
+    def __init__(self, name, rate, warmup, duration, timeout):
+        super().__init__(name, 0, warmup, duration, timeout)
+        self.rate = rate
+
+    @property
+    def load(self):
+        return f"{self.rate:g}/s"
+
+    def run(self, next_unit):
+        local = threading.local()
+        sessions = []
+
+        def play(scheduled, plan, requests_):
+            session = getattr(local, "session", None)
+            if session is None:
+                session = local.session = requests.Session()
+                with self.lock:
+                    sessions.append(session)
+            records, start = [], scheduled
+            for kind, url, make in requests_:
+                body, headers = make()
+                try:
+                    response = session.post(
+                        url, data=body, headers=headers, timeout=self.timeout
+                    )
+                    status = response.status_code
+                except requests.RequestException as exc:
+                    status = type(exc).__name__
+                end = time.perf_counter()
+                records.append((start, end, kind, status))
+                start = end
+                if plan is not None:
+                    plan.statuses.append(status)
+            with self.lock:
+                self.records.extend(records)
+                if plan is not None:
+                    plan.complete = all(s == 200 for s in plan.statuses)
+                    self.plans.append(plan)
+
+        t0 = time.perf_counter()
+        cpu0 = time.process_time()
+        self.window = (t0 + self.warmup, t0 + self.warmup + self.duration)
+        with ThreadPoolExecutor(self.POOL) as pool:
+            due = t0
+            while due < self.window[1]:
+                delay = due - time.perf_counter()
+                if delay > 0:
+                    time.sleep(delay)
+                plan, requests_ = next_unit()
+                pool.submit(play, due, plan, requests_)
+                # Units differ in length (a call has 2 to 4 events): the
+                # next one starts when the requests sent so far match the rate.
+                due += len(requests_) / self.rate
+        for session in sessions:
+            session.close()
+        self.client_cpu = (time.process_time() - cpu0) / (time.perf_counter() - t0)
+        return self
+
+    def measured(self, kind=None):
+        """Records that started inside the measurement window, answered or
+        not by its end: a slow answer must count, not drop out."""
+        lo, hi = self.window
+        return [
+            r
+            for r in self.records
+            if lo <= r[0] < hi and (kind is None or r[2] == kind)
+        ]
 
 
 def merged_figures(phases):
@@ -759,8 +849,18 @@ def main(argv=None):
         "(inline: folded in the webhook request; queued: stored and answered, "
         "folded by the cron worker; default both)",
     )
+    parser.add_argument(
+        "--rates",
+        default="",
+        help="open-loop phases after the closed-loop ones: comma-separated "
+        "requests/s sent on a fixed schedule whatever the server answers, "
+        "to the baseline and to the webhook (e.g. 40,80; default none)",
+    )
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.concurrency.split(",") if c.strip()]
+    rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    if any(rate <= 0 for rate in rates):
+        parser.error("--rates takes positive requests per second")
     modes = [m.strip() for m in args.processing.split(",") if m.strip()]
     if not set(modes) <= {"inline", "queued"}:
         parser.error("--processing takes inline and/or queued")
@@ -805,6 +905,33 @@ def main(argv=None):
                 if name == "webhook":
                     bc.set_processing(config, database, setup["provider_id"], mode)
                 phase = Phase(name, level, args.warmup, args.duration, args.timeout)
+                phase.mode = mode
+                phases.append(phase.run(units))
+                if mode == "queued":
+                    phase.drain = wait_for_queue(
+                        config, database, setup["provider_id"], args.drain_timeout
+                    )
+        for rate in rates:
+            plan = [("trivial", None, trivial_units(server.base_url))]
+            for mode in modes:
+                units = webhook_units(
+                    server.base_url + url_path,
+                    run,
+                    setup["agents"],
+                    setup["known_partner_ids"],
+                    args.seed,
+                    counter,
+                )
+                plan.append(("webhook", mode, units))
+            for name, mode, units in plan:
+                label = f"{name} ({mode})" if mode else name
+                bc.say(
+                    f"{label} open loop at {rate:g} requests/s: {args.warmup:g} s"
+                    f" warm-up + {args.duration:g} s"
+                )
+                if name == "webhook":
+                    bc.set_processing(config, database, setup["provider_id"], mode)
+                phase = OpenPhase(name, rate, args.warmup, args.duration, args.timeout)
                 phase.mode = mode
                 phases.append(phase.run(units))
                 if mode == "queued":
@@ -889,6 +1016,43 @@ def main(argv=None):
         "phases (req/s before / after: " + ", ".join(drift) + ")"
     )
 
+    if rates:
+        orows = []
+        for phase in (p for p in phases if isinstance(p, OpenPhase)):
+            f = phase.figures()
+            latencies = [(r[1] - r[0]) * 1000 for r in phase.measured()]
+            orows.append(
+                [
+                    f"{phase.rate:g}",
+                    phase.name,
+                    phase.mode or "",
+                    round(f["rate"], 1),
+                    f["p50"],
+                    f["p99"],
+                    max(latencies, default=float("nan")),
+                    f["errors"],
+                ]
+            )
+        bc.table(
+            [
+                "rate/s",
+                "route",
+                "processing",
+                "sent/s",
+                "p50 ms",
+                "p99 ms",
+                "max ms",
+                "errors",
+            ],
+            orows,
+            title="Open loop: requests sent on a fixed schedule "
+            f"({args.duration:g} s per phase)",
+        )
+        print(
+            "Latency counts from each call's scheduled start: a server that "
+            "falls behind shows here instead of slowing the load down."
+        )
+
     kinds = ["call.ringing", "call.answered", "call.ended", "call.updated"]
     krows = []
     for ours in (p for p in phases if p.name == "webhook"):
@@ -896,10 +1060,10 @@ def main(argv=None):
             f = ours.figures(kind)
             if f["count"]:
                 krows.append(
-                    [ours.concurrency, ours.mode, kind, f["count"], f["p50"], f["p99"]]
+                    [ours.load, ours.mode, kind, f["count"], f["p50"], f["p99"]]
                 )
     bc.table(
-        ["conc", "processing", "event", "n", "p50 ms", "p99 ms"],
+        ["load", "processing", "event", "n", "p50 ms", "p99 ms"],
         krows,
         title="Webhook latency by event type",
     )
@@ -907,8 +1071,7 @@ def main(argv=None):
     print(
         "load generator CPU (share of one core): "
         + ", ".join(
-            f"{p.name}{'-' + p.mode if p.mode else ''}@{p.concurrency} "
-            f"{p.client_cpu:.0%}"
+            f"{p.name}{'-' + p.mode if p.mode else ''}@{p.load} {p.client_cpu:.0%}"
             for p in phases
         )
     )
@@ -921,7 +1084,7 @@ def main(argv=None):
     for phase in phases:
         errors = phase.error_summary()
         if errors:
-            print(f"errors in {phase.name}@{phase.concurrency}: {dict(errors)}")
+            print(f"errors in {phase.name}@{phase.load}: {dict(errors)}")
     if server_errors:
         print(f"\nserver log: {len(server_errors)} ERROR line(s), first ones:")
         for line in server_errors[:5]:
