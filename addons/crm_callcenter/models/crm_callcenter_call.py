@@ -383,8 +383,14 @@ class CrmCallcenterCall(models.Model):
 
         Each call is taken with SKIP LOCKED (two cron runs never register one
         twice) in a savepoint: a call that fails stays queued for the next
-        run, logged, without holding back the others.
+        run, logged, without holding back the others. A batch that loses to
+        a concurrent transaction (the answer of the same customer) is run
+        again.
         """
+        self.env["ir.cron"]._callcenter_retrying(self._register_queued_missed)
+
+    @api.model
+    def _register_queued_missed(self):
         cr = self.env.cr
         failed = []
         while True:

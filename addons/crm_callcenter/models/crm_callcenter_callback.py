@@ -263,7 +263,11 @@ class CrmCallcenterCallback(models.Model):
                 company=call.company_id.id,
                 number=call.customer_number,
                 call=call.id,
-            )
+            ),
+            # Losing the race to the cron is expected here and retried; the
+            # failed statement (with the customer's number) is not an error
+            # for the log.
+            log_exceptions=False,
         )
         rows = self.env.cr.fetchall()
         if any(kind == "queued" for kind, _id in rows):

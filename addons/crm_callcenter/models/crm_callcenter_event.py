@@ -261,8 +261,13 @@ class CrmCallcenterEvent(models.Model):
         folded in its own savepoint (a failure stays with its event). When
         the queue is empty, a cron run keeps looking for QUEUE_LINGER_SECONDS
         before it ends (a run costs more than the fold of an event). Triggers
-        added while it runs make Odoo start it again: nothing waits.
+        added while it runs make Odoo start it again: nothing waits. A batch
+        that loses to a concurrent transaction is folded again.
         """
+        self.env["ir.cron"]._callcenter_retrying(self._fold_queue)
+
+    @api.model
+    def _fold_queue(self):
         cr = self.env.cr
         IrCron = self.env["ir.cron"]
         # Only a real cron run lingers (a direct call returns when done).
@@ -381,6 +386,10 @@ class CrmCallcenterEvent(models.Model):
     @api.model
     def _cron_retry_failed(self):
         """Retry failed events whose backoff delay has passed."""
+        self.env["ir.cron"]._callcenter_retrying(self._retry_due_failures)
+
+    @api.model
+    def _retry_due_failures(self):
         domain = [
             ("state", "=", "error"),
             ("next_retry_at", "!=", False),

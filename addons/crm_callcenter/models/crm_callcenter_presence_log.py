@@ -52,6 +52,10 @@ class CrmCallcenterPresenceLog(models.Model):
                 uid=self.env.uid,
                 users=users.ids,
                 presence=presence,
-            )
+            ),
+            # An agent's row written by two transactions at once (a call
+            # event and the wrap-up cron) fails one of them, which is
+            # retried: not an error for the log.
+            log_exceptions=False,
         )
         self.invalidate_model(["date_end", "write_date", "write_uid"])

@@ -145,6 +145,11 @@ class ResUsers(models.Model):
 
     @api.model
     def _cron_callcenter_wrapup_end(self):
+        # The agents' rows are the ones call events write.
+        self.env["ir.cron"]._callcenter_retrying(self._callcenter_end_due_wrapups)
+
+    @api.model
+    def _callcenter_end_due_wrapups(self):
         users = self.sudo().search(
             [
                 ("callcenter_presence", "=", "wrap_up"),
