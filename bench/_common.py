@@ -298,9 +298,12 @@ class OdooServer:
             self.log_level,
             "--logfile",
             self.logfile,
-            # One line per transaction retried after a concurrency error.
+            # One line per transaction retried after a concurrency error:
+            # requests (Odoo's) and our cron jobs.
             "--log-handler",
             "odoo.service.model:INFO",
+            "--log-handler",
+            "odoo.addons.crm_callcenter.models.ir_cron:INFO",
             *self.extra,
         )
         say(
@@ -379,25 +382,35 @@ class OdooServer:
             os.killpg(self.proc.pid, signal.SIGKILL)
 
     def concurrency_retries(self):
-        """Transactions Odoo retried after a concurrency error, and how long
-        its workers slept before retrying (``odoo.service.model.retrying``
-        sleeps a random 0-2 s, then 0-4 s ..., blocking the worker)."""
+        """Transactions retried after a concurrency error, and how long the
+        workers slept before retrying: requests (``odoo.service.model.retrying``
+        sleeps a random 0-2 s, then 0-4 s ..., blocking the worker) and our
+        cron jobs (``ir.cron._callcenter_retrying``)."""
         retries, slept, failed, errors = 0, 0.0, 0, {}
-        pattern = re.compile(r": (\w+), \d+ tries left, try again in ([\d.]+) sec")
+        request = re.compile(r": (\w+), \d+ tries left, try again in ([\d.]+) sec")
+        cron = re.compile(r"Cron job \S+: (\w+), trying again in ([\d.]+) s")
         with (
             contextlib.suppress(OSError),
             open(self.logfile, encoding="utf-8", errors="replace") as fh,
         ):
             for line in fh:
-                if "odoo.service.model:" not in line:
+                if "odoo.service.model:" in line:
+                    match = request.search(line)
+                    if "maximum number of tries reached" in line:
+                        failed += 1
+                elif "models.ir_cron:" in line:
+                    match = cron.search(line)
+                    if "lost to concurrent transactions" in line:
+                        failed += 1
+                else:
                     continue
-                match = pattern.search(line)
                 if match:
                     retries += 1
                     slept += float(match.group(2))
-                    errors[match.group(1)] = errors.get(match.group(1), 0) + 1
-                elif "maximum number of tries reached" in line:
-                    failed += 1
+                    kind = match.group(1)
+                    if "models.ir_cron:" in line:
+                        kind = f"cron {kind}"
+                    errors[kind] = errors.get(kind, 0) + 1
         return {"retries": retries, "slept": slept, "failed": failed, "errors": errors}
 
     def tail(self, chars=3000):
