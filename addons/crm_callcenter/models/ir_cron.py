@@ -38,9 +38,9 @@ class IrCron(models.Model):
         load an agent stayed in wrap-up for minutes, queued events and
         call-backs waited. The work is retried as a request is: rolled
         back (batches it committed stay committed) and run again on a new
-        snapshot after a short random pause that grows. If the last attempt still
-        loses, the job is triggered again in a few seconds before the error
-        goes up.
+        snapshot after a short random pause that grows. If the last attempt
+        still loses, the job is triggered again in a few seconds before the
+        error goes up.
         """
         env = self.env
         failure = None
