@@ -20,6 +20,7 @@ queries of each event type (auto: only when the target is missed). Exits 0
 whatever the figures: it informs.
 """
 
+import functools
 import itertools
 import json
 import random
@@ -881,7 +882,10 @@ def main(argv=None):
     # Odoo's default of two cron workers: queued events are folded there.
     with bc.OdooServer(config, database, cron_threads=2) as server:
         server.warm_up("/bench/trivial")
-        for level in levels:
+
+        def run_phases(make_phase, describe, baseline_after):
+            """The trivial route, each processing mode, and (for a ratio)
+            the trivial route again."""
             plan = [("trivial", None, trivial_units(server.base_url))]
             for mode in modes:
                 units = webhook_units(
@@ -893,51 +897,43 @@ def main(argv=None):
                     counter,
                 )
                 plan.append(("webhook", mode, units))
-            # The baseline again: the host's speed drifts over minutes, and
-            # the ratio divides by the mean of the two.
-            plan.append(("trivial", "after", trivial_units(server.base_url)))
+            if baseline_after:
+                plan.append(("trivial", "after", trivial_units(server.base_url)))
             for name, mode, units in plan:
                 label = f"{name} ({mode})" if mode else name
                 bc.say(
-                    f"{label} at concurrency {level}: {args.warmup:g} s warm-up"
+                    f"{label} {describe}: {args.warmup:g} s warm-up"
                     f" + {args.duration:g} s"
                 )
                 if name == "webhook":
                     bc.set_processing(config, database, setup["provider_id"], mode)
-                phase = Phase(name, level, args.warmup, args.duration, args.timeout)
+                phase = make_phase(
+                    name,
+                    warmup=args.warmup,
+                    duration=args.duration,
+                    timeout=args.timeout,
+                )
                 phase.mode = mode
                 phases.append(phase.run(units))
                 if mode == "queued":
                     phase.drain = wait_for_queue(
                         config, database, setup["provider_id"], args.drain_timeout
                     )
+
+        for level in levels:
+            # The baseline again after the webhook phases: the host's speed
+            # drifts over minutes, and the ratio divides by the two together.
+            run_phases(
+                functools.partial(Phase, concurrency=level),
+                f"at concurrency {level}",
+                baseline_after=True,
+            )
         for rate in rates:
-            plan = [("trivial", None, trivial_units(server.base_url))]
-            for mode in modes:
-                units = webhook_units(
-                    server.base_url + url_path,
-                    run,
-                    setup["agents"],
-                    setup["known_partner_ids"],
-                    args.seed,
-                    counter,
-                )
-                plan.append(("webhook", mode, units))
-            for name, mode, units in plan:
-                label = f"{name} ({mode})" if mode else name
-                bc.say(
-                    f"{label} open loop at {rate:g} requests/s: {args.warmup:g} s"
-                    f" warm-up + {args.duration:g} s"
-                )
-                if name == "webhook":
-                    bc.set_processing(config, database, setup["provider_id"], mode)
-                phase = OpenPhase(name, rate, args.warmup, args.duration, args.timeout)
-                phase.mode = mode
-                phases.append(phase.run(units))
-                if mode == "queued":
-                    phase.drain = wait_for_queue(
-                        config, database, setup["provider_id"], args.drain_timeout
-                    )
+            run_phases(
+                functools.partial(OpenPhase, rate=rate),
+                f"open loop at {rate:g} requests/s",
+                baseline_after=False,
+            )
         bc.set_processing(config, database, setup["provider_id"], "inline")
         server_errors = [
             line for line in server.tail(200_000).splitlines() if " ERROR " in line
