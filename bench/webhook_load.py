@@ -859,9 +859,12 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     levels = [int(c) for c in args.concurrency.split(",") if c.strip()]
-    rates = [float(r) for r in args.rates.split(",") if r.strip()]
-    if any(rate <= 0 for rate in rates):
-        parser.error("--rates takes positive requests per second")
+    try:
+        rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    except ValueError:
+        rates = [0]
+    if any(not 0 < rate < float("inf") for rate in rates):
+        parser.error("--rates takes positive requests per second, e.g. 40,80")
     modes = [m.strip() for m in args.processing.split(",") if m.strip()]
     if not set(modes) <= {"inline", "queued"}:
         parser.error("--processing takes inline and/or queued")
