@@ -195,6 +195,15 @@ class Phase:
         self.client_cpu = (time.process_time() - cpu0) / (time.perf_counter() - t0)
         return self
 
+    def _post(self, session, url, body, headers):
+        """The answer's HTTP status, or the name of the client error."""
+        try:
+            return session.post(
+                url, data=body, headers=headers, timeout=self.timeout
+            ).status_code
+        except requests.RequestException as exc:
+            return type(exc).__name__
+
     def _worker(self, next_unit):
         session = requests.Session()
         records, plans = [], []
@@ -204,13 +213,7 @@ class Phase:
             for kind, url, make in requests_:
                 body, headers = make()
                 t1 = time.perf_counter()
-                try:
-                    response = session.post(
-                        url, data=body, headers=headers, timeout=self.timeout
-                    )
-                    status = response.status_code
-                except requests.RequestException as exc:
-                    status = type(exc).__name__
+                status = self._post(session, url, body, headers)
                 t2 = time.perf_counter()
                 records.append((t1, t2, kind, status))
                 if plan is not None:
@@ -282,13 +285,7 @@ class OpenPhase(Phase):
             records, start = [], scheduled
             for kind, url, make in requests_:
                 body, headers = make()
-                try:
-                    response = session.post(
-                        url, data=body, headers=headers, timeout=self.timeout
-                    )
-                    status = response.status_code
-                except requests.RequestException as exc:
-                    status = type(exc).__name__
+                status = self._post(session, url, body, headers)
                 end = time.perf_counter()
                 records.append((start, end, kind, status))
                 start = end
