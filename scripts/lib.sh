@@ -99,6 +99,10 @@ db_exists() {
 }
 
 # write_config FILE DBNAME: an Odoo configuration file for our addons.
+# db_name alone (no dbfilter) exposes that one database: with a dbfilter, Odoo
+# opens a new connection to PostgreSQL's 'postgres' database to list the
+# databases on every request without a session cookie, which is every webhook
+# (see crm_callcenter's CONFIGURE: 'Which database a webhook reaches').
 write_config() {
   local file="$1" db="$2" core
   core="$(odoo_core_addons_path)"
@@ -110,7 +114,6 @@ db_port = $ODOO_DB_PORT
 db_user = $ODOO_DB_USER
 db_password = $ODOO_DB_PASSWORD
 db_name = $db
-dbfilter = ^$db\$
 addons_path = $core,$REPO_ROOT/addons
 data_dir = $STATE_DIR/data
 http_interface = 127.0.0.1
