@@ -123,6 +123,16 @@ class BenchConfig:
         )
         paths = [p.strip() for p in (options.get("addons_path") or "").split(",")]
         self.addons_path = ",".join([p for p in paths if p] + [str(BENCH_ADDONS)])
+        if (options.get("dbfilter") or "").strip():
+            # Every sessionless request (all of the benchmarks' POSTs) then
+            # lists the databases on a new PostgreSQL connection.
+            print(
+                f"warning: {self.path} sets a dbfilter: Odoo then opens a"
+                " PostgreSQL connection per request to list the databases,"
+                " which dominates the figures (see crm_callcenter's CONFIGURE);"
+                " name the database with db_name only",
+                file=sys.stderr,
+            )
 
     @classmethod
     def from_args(cls, args):
