@@ -105,6 +105,11 @@ class TestWebhook(HttpCase, CallcenterCase):
         cases.append(
             (400, "call_id", self.post(self.center.sign(missing, "msg-missing")))
         )
+        # A JSON object where the event type belongs: a 400, not a crash.
+        odd_type = json.dumps({"type": {"call.ringing": 1}, "data": {}}).encode()
+        cases.append(
+            (400, "type must be", self.post(self.center.sign(odd_type, "msg-type")))
+        )
         for status, reason, response in cases:
             with self.subTest(status=status, reason=reason):
                 self.assertRejected(response, status, reason)

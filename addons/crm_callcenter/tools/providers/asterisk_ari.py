@@ -282,7 +282,12 @@ class AsteriskAriAdapter(ProviderAdapter):
                 body = body.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise PayloadError("body is not UTF-8") from exc
-        return self.ws_parse(body)[1]
+        try:
+            return self.ws_parse(body)[1]
+        except StreamError as exc:
+            # A stream-control message (ApplicationReplaced) stored by hand
+            # and reprocessed: there is no stream here, and no event in it.
+            raise PayloadError(str(exc)) from exc
 
     def ws_parse(self, message):
         try:

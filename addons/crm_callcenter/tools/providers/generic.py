@@ -203,7 +203,7 @@ class GenericAdapter(ProviderAdapter):
         event_type = doc.get("type")
         if event_type in PING_TYPES:
             return []
-        if event_type not in EVENT_STATES:
+        if not isinstance(event_type, str) or event_type not in EVENT_STATES:
             raise PayloadError(
                 "type must be one of "
                 + ", ".join(sorted(EVENT_STATES.keys() | set(PING_TYPES)))
