@@ -1,4 +1,5 @@
-"""Every provider adapter answers any body with events or a PayloadError.
+"""Every provider adapter answers any body with events or a PayloadError,
+and refuses any request its secrets did not sign with a SignatureError.
 
 The webhook turns a PayloadError into a 400 with its reason and stores
 nothing; any other exception is a 500 that the provider retries for ever,
@@ -26,6 +27,7 @@ from odoo.addons.crm_callcenter.tools.providers import (
     StreamError,
     get_adapter,
 )
+from odoo.addons.crm_callcenter.tools.signature import SignatureError
 
 PROVIDERS = Path(__file__).resolve().parents[1] / (
     "addons/crm_callcenter/tools/providers"
@@ -151,5 +153,85 @@ def test_stream_messages_answer_events_or_a_clear_error(code):
             assert str(exc)
             return
         assert all(isinstance(event, CallEvent) for event in events)
+
+    check()
+
+
+# Every secret and setting an adapter's verify() may read, set: a request
+# that does not carry them must be refused (Kazoo, which does not sign, checks
+# its custom_data value when one is set).
+CONFIG = {
+    "timeout": 5,
+    "webhook_secret": "whsec_ZGVtby1vbmx5LXNlY3JldC1jaGFuZ2UtaXQtbm93ISE=",
+    "kazoo_custom_data": "kz-shared-value",
+    "kazoo_auto_answer": False,
+    **dict.fromkeys(
+        [
+            "ari_user",
+            "ari_password",
+            "ari_url",
+            "ari_app",
+            "ari_auth",
+            "freeswitch_username",
+            "freeswitch_password",
+            "kazoo_account_id",
+            "kazoo_api_key",
+            "kazoo_api_url",
+            "mango_api_key",
+            "mango_api_salt",
+            "mango_api_url",
+            "rostelecom_client_id",
+            "rostelecom_sign_key",
+            "rostelecom_api_url",
+            "twilio_account_sid",
+            "twilio_auth_token",
+            "twilio_public_base_url",
+            "zadarma_api_key",
+            "zadarma_api_secret",
+            "zadarma_api_url",
+        ],
+        "s3cret-value",
+    ),
+}
+SIGNATURE_HEADERS = [
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+    "X-Twilio-Signature",
+    "Signature",
+    "Authorization",
+    "X-Client-ID",
+    "X-Client-Sign",
+]
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_unsigned_requests_are_refused(code):
+    adapter = get_adapter(code)
+    words = _vocabulary(code)
+    header_values = st.one_of(
+        st.text(max_size=30),
+        st.sampled_from(
+            [*words, "v1,abc", "Basic Zm9vOmJhcg==", "1796643115", "v1,", ""]
+        ),
+    )
+    headers = st.dictionaries(
+        st.one_of(st.sampled_from(words), st.sampled_from(SIGNATURE_HEADERS)),
+        header_values,
+        max_size=5,
+    )
+    urls = st.sampled_from(
+        [
+            "http://odoo.example/callcenter/webhook/t",
+            "http://odoo.example/callcenter/webhook/t?a=1&b",
+            "https://odoo.example/callcenter/webhook/t/events/call",
+        ]
+    )
+
+    @FUZZ
+    @given(headers=headers, body=_bodies(words), url=urls)
+    def check(headers, body, url):
+        with pytest.raises(SignatureError):
+            adapter.verify(CONFIG, headers, body, url, 1796643115)
 
     check()
