@@ -24,97 +24,61 @@ from unittest.mock import patch
 import pytest
 import requests
 import yaml
-from jsonschema import Draft202012Validator
+from openapi_spec import OpenApiSpec
 from openapi_spec_validator import validate as validate_openapi
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from odoo.addons.crm_callcenter.tests.common import FakeContactCenter
 from odoo.addons.crm_callcenter.tools.providers import get_adapter
 
 REPO = Path(__file__).resolve().parents[1]
-SPEC_PATH = REPO / "addons/crm_callcenter/static/api/openapi.yaml"
-SPEC = yaml.safe_load(SPEC_PATH.read_text(encoding="utf-8"))
-SPEC_URI = "urn:crm-callcenter-openapi"
-REGISTRY = Registry().with_resource(
-    SPEC_URI, Resource.from_contents(SPEC, default_specification=DRAFT202012)
-)
 sys.path.insert(0, str(REPO / "scripts"))
 import simulate_call  # noqa: E402  (scripts/ is not a package)
 
+SPECS = {addon: OpenApiSpec(addon) for addon in ("crm_callcenter", "crm_telesales")}
+CC = SPECS["crm_callcenter"]
 EVENT_STATES = {
     "call.ringing": "ringing",
     "call.answered": "answered",
     "call.ended": "ended",
     "call.updated": None,
 }
+EVENT_EXAMPLES = CC.request_examples("/callcenter/webhook/{token}", "post")
+MESSAGE = CC.schema("WebhookMessage")
+EXAMPLES = [
+    (spec, where, schema, value)
+    for spec in SPECS.values()
+    for where, schema, value in spec.examples()
+]
 
 
-def _validator(pointer):
-    """A validator for the schema at ``pointer`` of the spec (refs inside it
-    resolve against the spec)."""
-    return Draft202012Validator({"$ref": f"{SPEC_URI}#{pointer}"}, registry=REGISTRY)
+@pytest.mark.parametrize("addon", sorted(SPECS))
+def test_the_spec_is_valid_openapi_3_1(addon):
+    validate_openapi(SPECS[addon].doc)
+    assert SPECS[addon].doc["openapi"].startswith("3.1")
 
 
-def _schema_errors(pointer, instance):
-    return [error.message for error in _validator(pointer).iter_errors(instance)]
-
-
-def _media_examples():
-    """(where, schema pointer, example value) of every example of a media
-    type in the spec: request bodies and responses, paths and webhooks."""
-
-    def escape(key):
-        return key.replace("~", "~0").replace("/", "~1")
-
-    found = []
-
-    def walk(node, pointer):
-        if isinstance(node, dict):
-            if "schema" in node and ("examples" in node or "example" in node):
-                schema = f"{pointer}/schema"
-                if "example" in node:
-                    found.append((pointer, schema, node["example"]))
-                for name, example in (node.get("examples") or {}).items():
-                    found.append(
-                        (f"{pointer}/examples/{name}", schema, example["value"])
-                    )
-            for key, value in node.items():
-                walk(value, f"{pointer}/{escape(key)}")
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                walk(value, f"{pointer}/{index}")
-
-    walk(SPEC, "")
-    return found
-
-
-EXAMPLES = _media_examples()
-WEBHOOK_BODY = (
-    "/paths/~1callcenter~1webhook~1{token}/post/requestBody/content/application~1json"
-)
-EVENT_EXAMPLES = SPEC["paths"]["/callcenter/webhook/{token}"]["post"]["requestBody"][
-    "content"
-]["application/json"]["examples"]
-MESSAGE = "/components/schemas/WebhookMessage"
-
-
-def test_the_spec_is_valid_openapi_3_1():
-    validate_openapi(SPEC)
-    assert SPEC["openapi"].startswith("3.1")
-
-
-def test_the_spec_has_examples_of_each_kind():
+def test_the_specs_have_examples_of_each_kind():
     # The checks below walk the examples: make sure they found them.
     assert {"ringing", "answered", "ended", "updated", "ping"} <= set(EVENT_EXAMPLES)
-    assert len(EXAMPLES) >= 15
+    assert len(CC.examples()) >= 15
+    assert len(SPECS["crm_telesales"].examples()) >= 8
 
 
 @pytest.mark.parametrize(
-    ("where", "schema", "example"), EXAMPLES, ids=[e[0] for e in EXAMPLES]
+    ("spec", "where", "schema", "example"),
+    EXAMPLES,
+    ids=[f"{spec.addon}:{where}" for spec, where, _schema, _value in EXAMPLES],
 )
-def test_each_example_matches_its_schema(where, schema, example):
-    assert _schema_errors(schema, example) == []
+def test_each_example_matches_its_schema(spec, where, schema, example):
+    assert spec.errors(schema, example) == []
+
+
+@pytest.mark.parametrize("addon", sorted(SPECS))
+def test_every_odoo_serves_the_spec(odoo_server, addon):
+    """The URL the specs and the docs give other systems' developers."""
+    response = requests.get(odoo_server + SPECS[addon].url_path, timeout=30)
+    assert response.status_code == 200
+    assert yaml.safe_load(response.content) == SPECS[addon].doc
 
 
 @pytest.mark.parametrize("name", sorted(EVENT_EXAMPLES))
@@ -152,7 +116,7 @@ def test_the_schema_refuses_what_the_adapter_refuses():
     for doc in refused:
         with pytest.raises(ValueError):  # PayloadError is a ValueError
             adapter.parse(json.dumps(doc).encode())
-        assert _schema_errors(MESSAGE, doc), f"the schema allows {doc}"
+        assert CC.errors(MESSAGE, doc), f"the schema allows {doc}"
 
 
 def _simulated_bodies():
@@ -187,7 +151,7 @@ def test_what_our_tools_send_matches_the_schema():
     bodies.append(json.loads(ping))
     assert len(bodies) > 20
     for body in bodies:
-        assert _schema_errors(MESSAGE, body) == [], body
+        assert CC.errors(MESSAGE, body) == [], body
 
 
 def test_the_click_to_call_request_matches_the_schema():
@@ -209,7 +173,7 @@ def test_the_click_to_call_request_matches_the_schema():
     with patch.object(type(adapter), "_post", post):
         result = adapter.originate(config, "101", "+84903555111", "corr-9")
     assert result.external_call_id == "c-2001"
-    assert _schema_errors("/components/schemas/OriginateRequest", sent["body"]) == []
+    assert CC.errors(CC.schema("OriginateRequest"), sent["body"]) == []
     for header in ("webhook-id", "webhook-timestamp", "webhook-signature"):
         assert sent["headers"][header]
 
@@ -227,20 +191,6 @@ def _signed_headers(msg_id, body):
             simulate_call.DEMO_SECRET, msg_id, timestamp, body
         ),
     }
-
-
-def _check_answer(response, path, method):
-    """The answer's JSON validates against the schema the spec gives for its
-    status."""
-    status = str(response.status_code)
-    answer = SPEC["paths"][path][method]["responses"][status]
-    pointer = f"/paths/{path.replace('/', '~1')}/{method}/responses/{status}"
-    if "$ref" in answer:
-        pointer = answer["$ref"][1:]
-    errors = _schema_errors(
-        f"{pointer}/content/application~1json/schema", response.json()
-    )
-    assert errors == [], (status, response.text)
 
 
 def test_the_server_answers_as_the_spec_says(odoo_server, env):
@@ -275,7 +225,7 @@ def test_the_server_answers_as_the_spec_says(odoo_server, env):
     }
     for status, response in answers.items():
         assert str(response.status_code) == status, response.text
-        _check_answer(response, path, "post")
+        assert CC.answer_errors(path, "post", response) == [], response.text
 
     lookup_path = "/callcenter/lookup/{token}"
     for number in ("0901234567", "0912000111"):
@@ -285,12 +235,5 @@ def test_the_server_answers_as_the_spec_says(odoo_server, env):
             headers=_signed_headers(f"msg_{uuid.uuid4().hex}", target.encode()),
         )
         assert response.status_code == 200, response.text
-        _check_answer(response, lookup_path, "get")
+        assert CC.answer_errors(lookup_path, "get", response) == [], response.text
     assert response.json() == {"found": False}
-
-
-def test_every_odoo_serves_the_spec(odoo_server):
-    """The URL the spec and the docs give a contact center's developers."""
-    response = requests.get(f"{odoo_server}/crm_callcenter/static/api/openapi.yaml")
-    assert response.status_code == 200
-    assert yaml.safe_load(response.content) == SPEC

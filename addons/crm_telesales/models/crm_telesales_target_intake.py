@@ -216,7 +216,9 @@ class CrmTelesalesTarget(models.Model):
         self.ensure_one()
 
         def stamp(moment):
-            return moment and moment.isoformat(timespec="seconds") + "+00:00"
+            if not moment:
+                return None
+            return moment.isoformat(timespec="seconds") + "+00:00"
 
         return {
             "id": self.id,
