@@ -34,7 +34,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 import simulate_call  # noqa: E402  (scripts/ is not a package)
 
-SPECS = {addon: OpenApiSpec(addon) for addon in ("crm_callcenter", "crm_telesales")}
+SPECS = {
+    addon: OpenApiSpec(addon)
+    for addon in ("crm_callcenter", "crm_callcenter_sms", "crm_telesales")
+}
 CC = SPECS["crm_callcenter"]
 EVENT_STATES = {
     "call.ringing": "ringing",
