@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import requests
 import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
@@ -81,3 +82,17 @@ class OpenApiSpec:
         return self.errors(
             f"{pointer}/content/application~1json/schema", response.json()
         )
+
+
+# Requests to the test server: a hung server fails the test, not the run.
+TIMEOUT = 30
+
+
+def http_get(url, **kwargs):
+    kwargs.setdefault("timeout", TIMEOUT)
+    return requests.get(url, **kwargs)
+
+
+def http_post(url, **kwargs):
+    kwargs.setdefault("timeout", TIMEOUT)
+    return requests.post(url, **kwargs)

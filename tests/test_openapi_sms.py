@@ -12,7 +12,7 @@ import uuid
 from unittest.mock import patch
 
 import requests
-from openapi_spec import OpenApiSpec
+from openapi_spec import OpenApiSpec, http_get, http_post
 
 import odoo
 from odoo.addons.crm_callcenter.tools import signature
@@ -116,11 +116,11 @@ def test_the_server_answers_as_the_spec_says(odoo_server, env):
         ).encode()
         bad = json.dumps({"data": {"id": message_id, "status": "lost"}}).encode()
         answers = [
-            requests.post(url, data=delivered, headers=_signed(secret, delivered)),
-            requests.post(url, data=bad, headers=_signed(secret, bad)),
-            requests.post(url, data=delivered, headers={"webhook-id": "x"}),
-            requests.post(url, data=unknown, headers=_signed(secret, unknown)),
-            requests.post(f"{url}-nope", data=delivered),
+            http_post(url, data=delivered, headers=_signed(secret, delivered)),
+            http_post(url, data=bad, headers=_signed(secret, bad)),
+            http_post(url, data=delivered, headers={"webhook-id": "x"}),
+            http_post(url, data=unknown, headers=_signed(secret, unknown)),
+            http_post(f"{url}-nope", data=delivered),
         ]
         assert [r.status_code for r in answers] == [200, 400, 401, 404, 404], [
             r.text for r in answers
@@ -129,9 +129,7 @@ def test_the_server_answers_as_the_spec_says(odoo_server, env):
             assert SMS.answer_errors(REPORT, "post", response) == [], response.text
         state = _committed(lambda e: e["crm.callcenter.sms.log"].browse(log_id).state)
         assert state == "delivered"
-        smsc = requests.get(
-            f"{odoo_server}/crm_callcenter_sms/smsc/nope?id=1&status=1", timeout=30
-        )
+        smsc = http_get(f"{odoo_server}/crm_callcenter_sms/smsc/nope?id=1&status=1")
         assert smsc.status_code == 404
         assert SMS.answer_errors("/crm_callcenter_sms/smsc/{token}", "get", smsc) == []
     finally:

@@ -10,8 +10,7 @@ checked with crm_callcenter's, in test_openapi.py.)
 import json
 import uuid
 
-import requests
-from openapi_spec import OpenApiSpec
+from openapi_spec import OpenApiSpec, http_get, http_post
 
 import odoo
 from odoo.tests.common import get_db_name
@@ -117,20 +116,20 @@ def test_the_server_answers_as_the_spec_says(odoo_server, env):
         item = {**_items(TS.request_examples(TARGETS, "post")["list"])[0]}
         item["external_ref"] = ref
         answers = [
-            (TARGETS, "post", requests.post(base, json=[item], headers=auth)),
-            (TARGETS, "post", requests.post(base, json={"targets": []}, headers=auth)),
-            (TARGETS, "post", requests.post(base, json=[item])),
+            (TARGETS, "post", http_post(base, json=[item], headers=auth)),
+            (TARGETS, "post", http_post(base, json={"targets": []}, headers=auth)),
+            (TARGETS, "post", http_post(base, json=[item])),
             (
                 TARGETS,
                 "post",
-                requests.post(
+                http_post(
                     base.replace(f"/{campaign.id}/", "/999999/"),
                     json=[item],
                     headers=auth,
                 ),
             ),
-            (TARGET, "get", requests.get(f"{base}/{ref}", headers=auth)),
-            (TARGET, "get", requests.get(f"{base}/{ref}-unknown", headers=auth)),
+            (TARGET, "get", http_get(f"{base}/{ref}", headers=auth)),
+            (TARGET, "get", http_get(f"{base}/{ref}-unknown", headers=auth)),
         ]
         statuses = [response.status_code for _path, _method, response in answers]
         assert statuses == [200, 400, 401, 404, 200, 404], [
