@@ -7,7 +7,6 @@ unsigned reports as it says. (Validity and examples: test_openapi.py.)
 """
 
 import json
-import time
 import uuid
 from unittest.mock import patch
 
@@ -15,7 +14,7 @@ import requests
 from openapi_spec import OpenApiSpec, http_get, http_post
 
 import odoo
-from odoo.addons.crm_callcenter.tools import signature
+from odoo.addons.crm_callcenter.tests.common import FakeContactCenter
 from odoo.addons.crm_callcenter_sms.tools.http_gateway import HttpGatewayClient
 from odoo.tests.common import get_db_name
 
@@ -79,13 +78,8 @@ def _committed(work):
 
 
 def _signed(secret, body):
-    msg_id, stamp = f"msg_{uuid.uuid4().hex}", str(int(time.time()))
-    return {
-        "Content-Type": "application/json",
-        "webhook-id": msg_id,
-        "webhook-timestamp": stamp,
-        "webhook-signature": signature.sign(secret, msg_id, stamp, body),
-    }
+    """Headers of ``body`` signed with the gateway's report secret."""
+    return FakeContactCenter(secret).sign(body, f"msg_{uuid.uuid4().hex}")[1]
 
 
 def test_the_server_answers_as_the_spec_says(odoo_server, env):
