@@ -9,6 +9,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools.providers import PayloadError
+from ..tools.text import without_nul
 
 _logger = logging.getLogger(__name__)
 
@@ -109,6 +110,8 @@ class CrmCallcenterEvent(models.Model):
         """
         first = events[0] if events else None
         now = fields.Datetime.now()
+        # What PostgreSQL cannot store in text, as the events have it.
+        dedup_key, payload = without_nul(dedup_key), without_nul(payload)
 
         def store(state, call_id=None):
             # INSERT .. ON CONFLICT: a redelivery of a stored message inserts

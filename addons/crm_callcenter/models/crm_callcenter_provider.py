@@ -13,6 +13,7 @@ from odoo.tools import SQL
 
 from ..tools import signature
 from ..tools.providers import DEFAULT_TIMEOUT, get_adapter
+from ..tools.text import NUL
 
 _logger = logging.getLogger(__name__)
 
@@ -499,7 +500,8 @@ class CrmCallcenterProvider(models.Model):
         ``field_names`` are loaded in the same query (the caller lookup reads
         its settings at once).
         """
-        if not token or len(token) > 128:
+        if not token or len(token) > 128 or NUL in token:
+            # (No token has a NUL, which PostgreSQL cannot even compare.)
             return self.browse()
         if field_names:
             domain = [("webhook_token", "=", token), ("active", "=", True)]

@@ -72,6 +72,17 @@ class TestWebhook(HttpCase, CallcenterCase):
                 self.post((good_body, good_headers), inactive.webhook_token),
             )
         )
+        # A NUL in the token (PostgreSQL cannot even compare it).
+        cases.append(
+            (404, "unknown webhook", self.post((good_body, good_headers), "a%00b"))
+        )
+        cases.append(
+            (
+                404,
+                "unknown webhook",
+                self.post((good_body, good_headers), "a%00b/suffix"),
+            )
+        )
         # Too large.
         big = json.dumps({"type": "call.ringing", "pad": "x" * (256 * 1024)}).encode()
         cases.append((413, "too large", self.post(self.center.sign(big, "msg-big"))))
@@ -110,12 +121,40 @@ class TestWebhook(HttpCase, CallcenterCase):
         cases.append(
             (400, "type must be", self.post(self.center.sign(odd_type, "msg-type")))
         )
+        # More than the columns hold.
+        too_long = self.center.event("call.ended", "http-long", duration=2**31)
+        cases.append((400, "duration out of range", self.post(too_long)))
         for status, reason, response in cases:
             with self.subTest(status=status, reason=reason):
                 self.assertRejected(response, status, reason)
         self.assertEqual(self.counts(), before, "a rejected request stores nothing")
         self.provider.invalidate_recordset(["rejected_count"])
         self.assertEqual(self.provider.rejected_count, 4)
+
+    def test_nul_characters_are_stored_replaced(self):
+        """JSON can carry "\\u0000", which PostgreSQL cannot store: it becomes
+        U+FFFD, in the event, its key and its call, instead of an event
+        failing at each retry (or a 500 when it was in the call id)."""
+        ringing = self.center.event(
+            "call.ringing",
+            "http\x00nul",
+            msg_id="msg\x00nul",
+            agent="10\x001",
+            queue="sales\x00",
+        )
+        response = self.post(ringing)
+        self.assertEqual(response.status_code, 200, response.text)
+        event = self.env["crm.callcenter.event"].search(
+            [("dedup_key", "=", "msg\ufffdnul")]
+        )
+        self.assertEqual(event.state, "done", event.error)
+        call = self.get_call("http\ufffdnul")
+        self.assertEqual(event.call_id, call)
+        self.assertEqual(call.queue, "sales\ufffd")
+        # The same delivery again is known by its key.
+        before = self.counts()
+        self.assertEqual(self.post(ringing).status_code, 200)
+        self.assertEqual(self.counts(), before)
 
     def test_get_is_not_accepted(self):
         before = self.counts()

@@ -6,7 +6,10 @@ Adapters turn a provider's wire format into a list of :class:`CallEvent`;
 """
 
 import dataclasses
+import math
 from datetime import datetime
+
+from .text import without_nul
 
 DIRECTIONS = ("inbound", "outbound")
 STATES = ("ringing", "answered", "ended")
@@ -21,6 +24,16 @@ OUTCOMES = (
     "failed",
     "voicemail",
 )
+# Durations are stored in 32-bit integer columns.
+MAX_SECONDS = 2**31 - 1
+SECONDS_FIELDS = ("duration", "billsec")
+# Beyond this, a call's cost is a mistake, and converting it to another
+# currency could overflow.
+MAX_COST = 1e12
+
+
+class PayloadError(ValueError):
+    """The body cannot be read as the provider's format (answered with 400)."""
 
 
 @dataclasses.dataclass
@@ -61,3 +74,16 @@ class CallEvent:
     # (ISO 4217 code; None: the provider's billing currency).
     cost: float | None = None
     currency: str | None = None
+
+    def __setattr__(self, name, value):
+        # Whatever an adapter reads from the wire, when it builds the event
+        # or fills it in later, can be stored, or is refused here (400).
+        if isinstance(value, str):
+            value = without_nul(value)
+        elif value is None:
+            pass
+        elif name in SECONDS_FIELDS and not 0 <= value <= MAX_SECONDS:
+            raise PayloadError(f"{name} out of range: {value}")
+        elif name == "cost" and not (math.isfinite(value) and 0 <= value <= MAX_COST):
+            raise PayloadError(f"cost out of range: {value}")
+        object.__setattr__(self, name, value)

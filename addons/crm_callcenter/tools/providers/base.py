@@ -13,7 +13,11 @@ import requests
 
 from odoo.tools.translate import LazyTranslate
 
+# Defined with the events (they refuse out-of-range values); adapters import
+# it from here.
+from ..call_event import PayloadError  # noqa: F401
 from ..signature import SignatureError
+from ..text import NulFree
 
 _lt = LazyTranslate(__name__, default_lang="en_US")
 
@@ -22,10 +26,6 @@ ADAPTERS = {}
 # Every outbound request of an adapter carries a timeout (seconds): a
 # provider that hangs must not hold an Odoo worker.
 DEFAULT_TIMEOUT = 10
-
-
-class PayloadError(ValueError):
-    """The body cannot be read as the provider's format (answered with 400)."""
 
 
 class StreamError(Exception):
@@ -46,7 +46,7 @@ class OriginateError(Exception):
 
 
 @dataclasses.dataclass
-class OriginateResult:
+class OriginateResult(NulFree):
     """What a provider answered to a click-to-call request."""
 
     # The provider's call-level id when it gives one at once (Twilio CallSid,
