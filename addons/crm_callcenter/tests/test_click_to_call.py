@@ -154,6 +154,15 @@ class TestClickToCall(ClickToCallCase):
         self.assertEqual(call.user_id, self.agent)
         self.assertEqual(len(call.event_ids), 3)
 
+    def test_provider_id_with_nul_is_stored_replaced(self):
+        """JSON can carry "\\u0000", which PostgreSQL cannot store: the call
+        is placed and keeps the center's id with U+FFFD in its place."""
+        with self.fake_center({"json": {"call_id": "pbx\x00-7"}}):
+            result = self.click(res_model="res.partner", res_id=self.partner.id)
+        self.assertEqual(result["status"], "calling")
+        call = self.Call.browse(result["call_id"])
+        self.assertEqual(call.external_call_id, "pbx\ufffd-7")
+
     def test_call_without_provider_id_is_adopted_by_correlation(self):
         with self.fake_center({"status": 202, "body": ""}) as sent:
             result = self.click()

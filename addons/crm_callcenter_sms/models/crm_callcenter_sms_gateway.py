@@ -6,6 +6,7 @@ import requests
 
 from odoo import api, fields, models
 from odoo.addons.crm_callcenter.tools import signature
+from odoo.addons.crm_callcenter.tools.text import NUL, without_nul
 from odoo.exceptions import ValidationError
 
 from ..tools import common, http_gateway, smsc
@@ -267,7 +268,8 @@ class CrmCallcenterSmsGateway(models.Model):
 
     @api.model
     def _get_by_callback_token(self, token, gateway_type):
-        if not token:
+        if not token or NUL in token:
+            # (No token has a NUL, which PostgreSQL cannot even compare.)
             return self.browse()
         # Public route: the token is the credential, searched exactly.
         return self.sudo().search(
@@ -283,7 +285,8 @@ class CrmCallcenterSmsGateway(models.Model):
             .search(
                 [
                     ("gateway_id", "=", self.id),
-                    ("provider_message_id", "=", message_id),
+                    # A gateway's id is stored as our text rules store it.
+                    ("provider_message_id", "=", without_nul(message_id)),
                 ],
                 limit=1,
             )

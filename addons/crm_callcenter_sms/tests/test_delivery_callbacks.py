@@ -80,6 +80,13 @@ class TestDeliveryCallbacks(SmsGatewayMixin, HttpCase):
         response = self.post_smsc(self.smsc.callback_token, id="12345", status="1")
         self.assertEqual(response.status_code, 404)
         self.assertEqual(response.json()["error"], "unknown message")
+        # A NUL, which PostgreSQL cannot even compare, in the token or the id.
+        response = self.post_smsc("a%00b", id="97", status="1")
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(response.json()["error"], "unknown gateway")
+        response = self.post_smsc(self.smsc.callback_token, id="9\x007", status="1")
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(response.json()["error"], "unknown message")
         response = self.post_smsc(self.smsc.callback_token, id="97")
         self.assertEqual(response.status_code, 400)
         self.assertEqual(log.state, "sent")
@@ -113,6 +120,23 @@ class TestDeliveryCallbacks(SmsGatewayMixin, HttpCase):
         self.assertEqual(log.failure_reason, "handset unreachable")
         self.assertEqual(notification.notification_status, "exception")
         self.assertEqual(notification.failure_reason, "handset unreachable")
+
+    def test_nul_characters_are_stored_replaced(self):
+        """JSON can carry "\\u0000", which PostgreSQL cannot store: the
+        gateway's message id and words keep U+FFFD in its place, and its
+        report still finds the message."""
+        self.use_gateways(self.http)
+        with GatewayMock() as rsps:
+            self.http_ok(rsps, msg_id="4\x002")
+            self.partner._message_sms("Hi", partner_ids=self.partner.ids)
+        log = self.logs(partner_id=self.partner.id)
+        self.assertEqual((log.state, log.provider_message_id), ("sent", "4\ufffd2"))
+        response = self.post_http(
+            self.http.callback_token,
+            {"type": "sms.failed", "data": {"id": "4\x002", "error": "off\x00line"}},
+        )
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual((log.state, log.failure_reason), ("failed", "off\ufffdline"))
 
     def test_http_bad_signature_or_unknown_changes_nothing(self):
         notification, log = self.send(self.http)

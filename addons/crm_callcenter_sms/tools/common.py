@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from odoo.addons.crm_callcenter.tools.text import NulFree
+
 # Our outcome codes of a failed send. ``_send_sms_batch`` returns them as the
 # result ``state``; core ``sms`` maps the first four to its own failure types,
 # the others become tracker delivery errors (``sms_<code>``) or "unknown".
@@ -17,7 +19,7 @@ UNKNOWN = "unknown"
 
 
 @dataclass
-class GatewayResult:
+class GatewayResult(NulFree):
     """Answer of one send request."""
 
     ok: bool
@@ -30,7 +32,7 @@ class GatewayResult:
 
 
 @dataclass
-class GatewayStatus:
+class GatewayStatus(NulFree):
     """A delivery status, from a poll or a callback."""
 
     state: str  # "sent" (still on its way), "delivered", "failed"

@@ -14,6 +14,7 @@ import json
 import re
 
 from odoo import http
+from odoo.addons.crm_callcenter.tools.text import NUL, without_nul
 from odoo.http import request
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
@@ -37,8 +38,12 @@ def _authenticate():
     """
     header = request.httprequest.headers.get("Authorization") or ""
     match = re.match(r"^bearer\s+(.+)$", header, re.IGNORECASE)
-    uid = match and request.env["res.users.apikeys"]._check_credentials(
-        scope="rpc", key=match.group(1).strip()
+    key = match and match.group(1).strip()
+    # (No key has a NUL, which PostgreSQL cannot even compare.)
+    uid = (
+        key
+        and NUL not in key
+        and request.env["res.users.apikeys"]._check_credentials(scope="rpc", key=key)
     )
     if not uid:
         response = _error(
@@ -89,7 +94,8 @@ class TelesalesApiController(http.Controller):
         if len(body) > MAX_BODY_BYTES:
             return _error(413, "body too large")
         try:
-            doc = json.loads(body)
+            # Text is stored as the webhooks store it: NUL replaced.
+            doc = without_nul(json.loads(body))
         except (UnicodeDecodeError, ValueError):
             return _error(400, "body is not valid JSON")
         items = doc.get("targets") if isinstance(doc, dict) else doc
@@ -148,7 +154,8 @@ class TelesalesApiController(http.Controller):
             .search(
                 [
                     ("campaign_id", "=", campaign.id),
-                    ("external_ref", "=", external_ref),
+                    # As the intake stored it.
+                    ("external_ref", "=", without_nul(external_ref)),
                 ],
                 limit=1,
             )

@@ -132,6 +132,19 @@ class TestPushMode(HttpCase, TelesalesIntakeCase):
         self.assertFalse(self.campaign.push_error)
 
     @freeze_time(NOW)
+    def test_rejection_reason_with_nul_is_stored_replaced(self):
+        """JSON can carry "\\u0000", which PostgreSQL cannot store."""
+        (target,) = self.add_targets(1)
+        self.start()
+        ref = target._dialer_task_ref()
+        answer = {"json": {"rejected": [{"task_id": ref, "error": "DNC\x00 list"}]}}
+        with self.fake_dialer(answer):
+            self.run_cron()
+        self.assertEqual(
+            (target.state, target.reject_reason), ("rejected", "DNC\ufffd list")
+        )
+
+    @freeze_time(NOW)
     def test_unanswered_tasks_are_sent_again_later(self):
         targets = self.add_targets(2)
         self.start()

@@ -194,6 +194,20 @@ class TestTaskApi(HttpCase, TelesalesIntakeCase):
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(response.json()["external_ref"], "APP/2026 7")
 
+    def test_nul_characters_are_stored_replaced(self):
+        """JSON can carry "\\u0000", which PostgreSQL cannot store: it becomes
+        U+FFFD, and the target is read back by its reference as sent."""
+        item = self.loan_application("N\x00-1", name="Ay\x00şe")
+        response = self.post([item])
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["created"], 1, response.text)
+        target = self.targets()
+        self.assertEqual(target.external_ref, "N\ufffd-1")
+        self.assertIn("\ufffd", target.partner_id.name or target.name)
+        response = self.get("N%00-1")
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.json()["external_ref"], "N\ufffd-1")
+
     def test_bad_requests_get_clear_answers(self):
         self.assertError(self.post(None, raw="{not json"), 400, "not valid JSON")
         self.assertError(self.post({"number": "0987"}), 400, "JSON list")
@@ -212,6 +226,8 @@ class TestTaskApi(HttpCase, TelesalesIntakeCase):
         self.assertError(self.post(item, key=False), 401, "missing API key")
         self.assertError(self.post(item, key="not-a-key"), 401, "invalid API key")
         self.assertError(self.get("P-0", key="not-a-key"), 401, "invalid API key")
+        # (PostgreSQL cannot even compare a NUL.)
+        self.assertError(self.get("P-0", key="ab\x00cd"), 401, "invalid API key")
         # Agents call targets, they do not add them.
         self.assertError(self.post(item, key=self.agent_key), 403, "managers")
         self.post([self.loan_application("P-1")])

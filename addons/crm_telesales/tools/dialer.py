@@ -43,6 +43,7 @@ import time
 import requests
 
 from odoo.addons.crm_callcenter.tools import signature
+from odoo.addons.crm_callcenter.tools.text import without_nul
 
 # Transient failures: the batch is sent again later.
 RETRY_STATUSES = {408, 425, 429}
@@ -58,7 +59,8 @@ class DialerError(Exception):
 
 
 def _short(text):
-    text = " ".join(str(text).split())
+    """The center's words, storable (NUL replaced) and short."""
+    text = " ".join(without_nul(str(text)).split())
     if len(text) > MAX_ERROR_TEXT:
         text = text[: MAX_ERROR_TEXT - 1] + "…"
     return text
