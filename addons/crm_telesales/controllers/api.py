@@ -94,8 +94,7 @@ class TelesalesApiController(http.Controller):
         if len(body) > MAX_BODY_BYTES:
             return _error(413, "body too large")
         try:
-            # Text is stored as the webhooks store it: NUL replaced.
-            doc = without_nul(json.loads(body))
+            doc = json.loads(body)
         except (UnicodeDecodeError, ValueError):
             return _error(400, "body is not valid JSON")
         items = doc.get("targets") if isinstance(doc, dict) else doc

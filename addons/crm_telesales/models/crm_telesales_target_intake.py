@@ -14,6 +14,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.addons.crm_callcenter.tools.phone import normalize_number
+from odoo.addons.crm_callcenter.tools.text import without_nul
 from odoo.exceptions import ConcurrencyError
 
 MAX_REF = 255
@@ -21,6 +22,8 @@ MAX_REF = 255
 TASK_REF_RE = re.compile(r"^odoo-telesales-(\d+):(\d+)$")
 MAX_TEXT = 1024
 PARTNER_FIELDS = ("name", "email", "street", "city", "zip", "lang")
+# The priority column is a 32-bit integer.
+MIN_PRIORITY, MAX_PRIORITY = -(2**31), 2**31 - 1
 
 
 class IntakeError(ValueError):
@@ -60,7 +63,10 @@ def _parse_datetime(value, key):
     else:
         raise IntakeError(f"{key} must be an ISO 8601 string")
     if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        try:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        except OverflowError as exc:  # e.g. 9999-12-31T23:00:00-05:00
+            raise IntakeError(f"{key} is out of range") from exc
     return moment.replace(microsecond=0)
 
 
@@ -142,6 +148,8 @@ class CrmTelesalesTarget(models.Model):
         as superuser (one profile per number, whoever owns it).
         """
         campaign.ensure_one()
+        # Text is stored as the webhooks store it: NUL replaced.
+        items = without_nul(items)
         country = campaign.provider_id.default_country_id.code
         results = [None] * len(items)
         parsed = {}
@@ -223,9 +231,9 @@ class CrmTelesalesTarget(models.Model):
         return {
             "id": self.id,
             "campaign_id": self.campaign_id.id,
-            "external_ref": self.external_ref,
+            "external_ref": self.external_ref or None,
             "number": self.phone,
-            "name": self.name,
+            "name": self.name or None,
             "state": self.state,
             "attempts": self.attempts,
             "next_attempt_at": stamp(self.next_attempt_at),
@@ -262,6 +270,10 @@ class CrmTelesalesTarget(models.Model):
             isinstance(priority, bool) or not isinstance(priority, int)
         ):
             raise IntakeError("priority must be an integer")
+        if priority is not None and not MIN_PRIORITY <= priority <= MAX_PRIORITY:
+            raise IntakeError(
+                f"priority must be between {MIN_PRIORITY} and {MAX_PRIORITY}"
+            )
         vals = {
             "phone": phone,
             "external_ref": _text(item, "external_ref", MAX_REF),
