@@ -14,7 +14,7 @@ from odoo.addons.phone_validation.models.mail_thread_phone import PHONE_REGEX_PA
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, plaintext2html
 
-from ..tools.call_event import OUTCOMES, STATE_RANK
+from ..tools.call_event import OUTCOMES, STATE_RANK, seconds_between
 from ..tools.phone import normalize_number
 from ..tools.providers import ADAPTERS, OriginateError, OriginateResult
 from .crm_callcenter_event import CONCURRENCY_ERRORS
@@ -713,8 +713,8 @@ class CrmCallcenterCall(models.Model):
                     self._derive_rated_cost_vals(call, provider, {**merged, **vals})
                 )
         if merged["answered_at"] and merged["started_at"]:
-            vals["answer_seconds"] = max(
-                int((merged["answered_at"] - merged["started_at"]).total_seconds()), 0
+            vals["answer_seconds"] = seconds_between(
+                merged["started_at"], merged["answered_at"]
             )
         return {
             key: value
@@ -743,14 +743,12 @@ class CrmCallcenterCall(models.Model):
             merged["ended_at"],
         )
         if not merged["timing_reported"] and started and ended:
-            vals["duration"] = max(int((ended - started).total_seconds()), 0)
+            vals["duration"] = seconds_between(started, ended)
         # Talk time is derived unless the provider gave it: leg-based PBXs
         # report the customer leg's duration, which includes IVR time.
         if not merged["billsec_reported"]:
             vals["billsec"] = (
-                max(int((ended - answered).total_seconds()), 0)
-                if answered and ended
-                else 0
+                seconds_between(answered, ended) if answered and ended else 0
             )
         return vals
 

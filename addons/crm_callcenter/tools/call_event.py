@@ -32,6 +32,12 @@ SECONDS_FIELDS = ("duration", "billsec")
 MAX_COST = 1e12
 
 
+def seconds_between(earlier, later):
+    """Whole seconds from ``earlier`` to ``later``: 0 when negative, and at
+    most what the columns hold (times decades apart are a wrong clock)."""
+    return min(max(int((later - earlier).total_seconds()), 0), MAX_SECONDS)
+
+
 class PayloadError(ValueError):
     """The body cannot be read as the provider's format (answered with 400)."""
 

@@ -67,7 +67,7 @@ from urllib.parse import parse_qsl, unquote, unquote_plus
 
 from odoo.tools.translate import LazyTranslate
 
-from ..call_event import CallEvent
+from ..call_event import CallEvent, seconds_between
 from ..signature import SignatureError
 from .base import OriginateError, PayloadError, ProviderAdapter, register
 
@@ -440,7 +440,7 @@ class FreeswitchAdapter(ProviderAdapter):
         event.ended_at = ended
         event.duration = _seconds(cdr.var("duration"))
         if event.duration is None and started and ended:
-            event.duration = max(int((ended - started).total_seconds()), 0)
+            event.duration = seconds_between(started, ended)
         cause = cdr.var("hangup_cause")
         event.hangup_cause = cause
         answered = _epoch(cdr.var("answer_epoch")) or cdr.first_time("answered_time")
