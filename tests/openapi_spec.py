@@ -4,6 +4,8 @@ from pathlib import Path
 
 import requests
 import yaml
+from hypothesis import HealthCheck, settings
+from hypothesis_jsonschema import from_schema
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -96,3 +98,22 @@ def http_get(url, **kwargs):
 def http_post(url, **kwargs):
     kwargs.setdefault("timeout", TIMEOUT)
     return requests.post(url, **kwargs)
+
+
+def generated(spec, name):
+    """A hypothesis strategy of instances of schema ``name`` of ``spec``."""
+    return from_schema(
+        {"$ref": f"#/components/schemas/{name}", "components": spec.doc["components"]}
+    )
+
+
+def repeatable(max_examples):
+    """Hypothesis settings for tests against the database: derandomized (CI
+    is repeatable), no example database, no deadline."""
+    return settings(
+        max_examples=max_examples,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )

@@ -8,18 +8,13 @@ keeps a reason. Text with NUL is stored as U+FFFD.
 
 import json
 
-from hypothesis import HealthCheck, example, given, settings
-from hypothesis_jsonschema import from_schema
-from openapi_spec import OpenApiSpec
+from hypothesis import example, given
+from openapi_spec import OpenApiSpec, generated, repeatable
 
 from odoo.addons.crm_callcenter.tools.text import without_nul
 from odoo.addons.crm_callcenter_sms.tools.http_gateway import HttpGatewayClient
 
 SPEC = OpenApiSpec("crm_callcenter_sms")
-SCHEMA = {
-    "$ref": "#/components/schemas/DeliveryReport",
-    "components": SPEC.doc["components"],
-}
 GATEWAY = "crm_callcenter_sms.crm_callcenter_sms_gateway_http_demo"
 
 
@@ -28,14 +23,8 @@ def test_schema_valid_reports_are_applied(env):
     Log = env["crm.callcenter.sms.log"]
     states = set()
 
-    @settings(
-        max_examples=100,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        suppress_health_check=list(HealthCheck),
-    )
-    @given(from_schema(SCHEMA))
+    @repeatable(100)
+    @given(generated(SPEC, "DeliveryReport"))
     @example({"type": "sms.failed", "data": {"id": "4\x002", "error": "a\x00b"}})
     def report(doc):
         message_id, status = HttpGatewayClient.parse_callback(json.dumps(doc))
