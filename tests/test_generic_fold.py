@@ -1,4 +1,5 @@
-"""Any message the published schema allows is accepted and folded.
+"""Any message the published schema allows is accepted and folded, and a
+call's messages in any order build the same call.
 
 The OpenAPI description tells contact centers that a body valid against
 ``WebhookMessage`` is a message we take. Bodies are generated from that
@@ -14,8 +15,10 @@ back that the talk time derived from it did not fit its column.
 
 import json
 import uuid
+from datetime import datetime, timedelta, timezone
 
 from hypothesis import example, given
+from hypothesis import strategies as st
 from openapi_spec import OpenApiSpec, generated, repeatable
 
 from odoo.addons.crm_callcenter.tools.providers import get_adapter
@@ -64,3 +67,107 @@ def test_schema_valid_messages_are_accepted_and_folded(env):
     assert {"call.ringing", "call.answered", "call.ended", "call.updated"} <= set(
         folded
     )
+
+
+FIELDS = [
+    "state",
+    "direction",
+    "outcome",
+    "is_missed",
+    "is_abandoned",
+    "user_id",
+    "partner_id",
+    "lead_id",
+    "customer_number",
+    "started_at",
+    "answered_at",
+    "ended_at",
+    "duration",
+    "billsec",
+    "answer_seconds",
+    "recording_url",
+    "queue",
+]
+
+
+@st.composite
+def _call(draw):
+    """The messages of one call, in the order they happened."""
+    direction = draw(st.sampled_from(["inbound", "outbound"]))
+    customer = draw(st.sampled_from(["0903555111", "+84 912 000 333", "0909999001"]))
+    did = "+842838123456"
+    base = {
+        "call_id": f"perm-{draw(st.integers(0, 10**9))}",
+        "direction": direction,
+        "from": customer if direction == "inbound" else "101",
+        "to": did if direction == "inbound" else customer,
+    }
+    start = datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc) + timedelta(
+        seconds=draw(st.integers(0, 36000))
+    )
+    ringing_agent = draw(st.sampled_from([None, "101", "102"]))
+    answering_agent = draw(st.sampled_from([ringing_agent, "101", "102"]))
+    answered = draw(st.booleans())
+    ring = draw(st.integers(0, 90))
+    talk = draw(st.integers(0, 3600))
+
+    def message(kind, at, **data):
+        data = {**base, **{k: v for k, v in data.items() if v is not None}}
+        return {"type": kind, "timestamp": at.isoformat(), "data": data}
+
+    messages = [message("call.ringing", start, agent=ringing_agent)]
+    end = start + timedelta(seconds=ring)
+    if answered:
+        answer_at = start + timedelta(seconds=ring)
+        messages.append(message("call.answered", answer_at, agent=answering_agent))
+        end = answer_at + timedelta(seconds=talk)
+    outcome = draw(st.sampled_from([None, "voicemail", "busy", "cancelled"]))
+    messages.append(message("call.ended", end, outcome=outcome, queue="sales"))
+    if draw(st.booleans()):
+        reported = draw(st.booleans())
+        messages.append(
+            message(
+                "call.updated",
+                end + timedelta(seconds=30),
+                recording_url=f"https://pbx.example.com/rec/{base['call_id']}.mp3",
+                duration=ring + talk + 5 if reported else None,
+                billsec=talk if reported and answered else None,
+            )
+        )
+    return messages
+
+
+def test_any_delivery_order_gives_the_same_call(env):
+    """Providers deliver out of order (retries, parallel senders): a call's
+    messages in any order must build the call they build in order."""
+    provider = env.ref("crm_callcenter.crm_callcenter_provider_generic_demo")
+    provider.event_processing = "inline"
+    Event = env["crm.callcenter.event"]
+    adapter = get_adapter("generic")
+
+    def build(messages):
+        with env.cr.savepoint(flush=False) as savepoint:
+            for doc in messages:
+                body = json.dumps(doc)
+                event, _dup = Event._receive(
+                    provider, uuid.uuid4().hex, body, adapter.parse(body.encode())
+                )
+                assert event.state == "done", event.error
+            env.flush_all()
+            call = event.call_id
+            values = {name: call[name] for name in FIELDS}
+            values = {
+                name: value.ids if hasattr(value, "ids") else value
+                for name, value in values.items()
+            }
+            savepoint.rollback()
+        env.invalidate_all()
+        return values
+
+    @repeatable(100)
+    @given(_call().flatmap(lambda m: st.tuples(st.just(m), st.permutations(m))))
+    def same(messages_and_shuffled):
+        messages, shuffled = messages_and_shuffled
+        assert build(shuffled) == build(messages)
+
+    same()
