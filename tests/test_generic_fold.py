@@ -24,32 +24,38 @@ from openapi_spec import OpenApiSpec, generated, repeatable
 from odoo.addons.crm_callcenter.tools.providers import get_adapter
 
 CC = OpenApiSpec("crm_callcenter")
-ANSWERED_1958 = "1958-01-01T00:00:00Z"
+AT_1958 = "1958-01-01T00:00:00Z"
 BASE = {"call_id": "c-1", "direction": "inbound", "from": "0901234567", "to": "1"}
 
 
 def test_schema_valid_messages_are_accepted_and_folded(env):
     provider = env.ref("crm_callcenter.crm_callcenter_provider_generic_demo")
-    provider.event_processing = "inline"
     Event = env["crm.callcenter.event"]
     adapter = get_adapter("generic")
-    folded = []
+    folded = set()
 
     @repeatable(200)
-    @given(generated(CC, "WebhookMessage"))
-    @example({"type": "call.ringing", "data": {**BASE, "call_id": "0\x00"}})
-    @example({"type": "call.ringing", "data": {**BASE, "from": "09\x0001"}})
-    @example({"type": "call.ended", "data": {**BASE, "cost": 1e12}})
-    @example({"type": "call.ended", "data": {**BASE, "duration": 2**31 - 1}})
-    @example({"type": "call.ended", "data": {**BASE, "answered_at": ANSWERED_1958}})
-    def fold(doc):
+    @given(generated(CC, "WebhookMessage"), st.sampled_from(["inline", "queued"]))
+    @example({"type": "call.ringing", "data": {**BASE, "call_id": "0\x00"}}, "inline")
+    @example({"type": "call.ringing", "data": {**BASE, "call_id": "0\x00"}}, "queued")
+    @example({"type": "call.ringing", "data": {**BASE, "from": "09\x0001"}}, "inline")
+    @example({"type": "call.ended", "data": {**BASE, "cost": 1e12}}, "inline")
+    @example({"type": "call.ended", "data": {**BASE, "duration": 2**31 - 1}}, "inline")
+    @example({"type": "call.ended", "data": {**BASE, "answered_at": AT_1958}}, "queued")
+    def fold(doc, processing):
         assert not CC.errors(CC.schema("WebhookMessage"), doc)
         body = json.dumps(doc)
         events = adapter.parse(body.encode())
         with env.cr.savepoint(flush=False) as savepoint:
+            provider.event_processing = processing
             event, duplicate = Event._receive(provider, uuid.uuid4().hex, body, events)
-            env.flush_all()
             assert not duplicate
+            if processing == "queued":
+                # What the queue's cron worker does: parse the stored body
+                # again and fold it.
+                assert event.state == "new"
+                event._process()
+            env.flush_all()
             if doc["type"] == "ping":
                 assert event.state == "ignored"
             else:
@@ -58,15 +64,14 @@ def test_schema_valid_messages_are_accepted_and_folded(env):
                 assert call.external_call_id == events[0].external_call_id
                 assert "\x00" not in call.external_call_id
                 assert call.direction == doc["data"]["direction"]
-                folded.append(doc["type"])
+                folded.add((doc["type"], processing))
             savepoint.rollback()
         env.invalidate_all()
 
     fold()
-    # The generated messages reached the fold, of every kind.
-    assert {"call.ringing", "call.answered", "call.ended", "call.updated"} <= set(
-        folded
-    )
+    # The generated messages reached the fold, of every kind, both ways.
+    types = ("call.ringing", "call.answered", "call.ended", "call.updated")
+    assert {(kind, way) for kind in types for way in ("inline", "queued")} <= folded
 
 
 FIELDS = [
