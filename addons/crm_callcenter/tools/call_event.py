@@ -7,7 +7,7 @@ Adapters turn a provider's wire format into a list of :class:`CallEvent`;
 
 import dataclasses
 import math
-from datetime import datetime
+from datetime import datetime, timezone
 
 from .text import without_nul
 
@@ -40,6 +40,24 @@ def seconds_between(earlier, later):
 
 class PayloadError(ValueError):
     """The body cannot be read as the provider's format (answered with 400)."""
+
+
+def aware_to_utc(moment, field):
+    """An aware datetime → naive UTC, whole seconds; a PayloadError naming
+    ``field`` when its UTC falls before year 1 or after 9999."""
+    try:
+        return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+    except (OverflowError, ValueError) as exc:
+        raise PayloadError(f"{field} is out of range") from exc
+
+
+def unix_to_utc(seconds, field):
+    """Unix seconds → naive UTC datetime; a PayloadError naming ``field``
+    when no date has them (before year 1, after 9999, not finite)."""
+    try:
+        return datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise PayloadError(f"{field} is not a Unix time") from exc
 
 
 @dataclasses.dataclass

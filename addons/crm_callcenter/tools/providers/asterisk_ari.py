@@ -72,14 +72,14 @@ import hashlib
 import json
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import requests
 
 from odoo.tools.translate import LazyTranslate
 
-from ..call_event import CallEvent
+from ..call_event import CallEvent, aware_to_utc
 from ..signature import SignatureError
 from .base import (
     OriginateError,
@@ -150,13 +150,16 @@ def parse_time(value):
         return None
     if moment.tzinfo is None:
         return None
-    return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+    try:
+        return aware_to_utc(moment, "time")
+    except PayloadError:
+        return None
 
 
 def split_channel_name(name):
     """``PJSIP/101-0000011b`` → ``("PJSIP", "101")``; Local channels
     (``Local/101@from-queue-00000012;1``) → ``("Local", "101@from-queue")``."""
-    tech, _sep, resource = (name or "").partition("/")
+    tech, _sep, resource = (name if isinstance(name, str) else "").partition("/")
     if not resource:
         return tech, ""
     resource = resource.split(";", 1)[0]

@@ -62,12 +62,11 @@ import base64
 import binascii
 import hmac
 import json
-from datetime import datetime, timezone
 from urllib.parse import parse_qsl, unquote, unquote_plus
 
 from odoo.tools.translate import LazyTranslate
 
-from ..call_event import CallEvent, seconds_between
+from ..call_event import CallEvent, seconds_between, unix_to_utc
 from ..signature import SignatureError
 from .base import OriginateError, PayloadError, ProviderAdapter, register
 
@@ -147,11 +146,11 @@ def _epoch(value):
     """Unix seconds (string) → naive UTC datetime; "0" or nothing → None."""
     try:
         seconds = int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if seconds <= 0:
         return None
-    return datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None)
+    return unix_to_utc(seconds, "epoch")
 
 
 def _micro(value):
@@ -166,7 +165,7 @@ def _micro(value):
 def _seconds(value):
     try:
         seconds = int(float(value))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     return seconds if seconds >= 0 else None
 

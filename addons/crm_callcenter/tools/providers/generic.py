@@ -52,7 +52,7 @@ from datetime import datetime, timezone
 import requests
 
 from .. import signature
-from ..call_event import DIRECTIONS, OUTCOMES, CallEvent
+from ..call_event import DIRECTIONS, OUTCOMES, CallEvent, aware_to_utc
 from .base import (
     OriginateError,
     OriginateResult,
@@ -89,7 +89,7 @@ def parse_datetime(value, field):
         raise PayloadError(f"{field} is not an ISO 8601 date-time") from exc
     if moment.tzinfo is None:
         raise PayloadError(f"{field} must carry a UTC offset")
-    return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return aware_to_utc(moment, field)
 
 
 def _text(data, key, required=False):

@@ -51,14 +51,14 @@ import json
 import logging
 import re
 import secrets
-from datetime import datetime, timezone
+from datetime import timezone
 from urllib.parse import parse_qsl, quote
 
 import requests
 
 from odoo.tools.translate import LazyTranslate
 
-from ..call_event import CallEvent
+from ..call_event import CallEvent, unix_to_utc
 from ..signature import SignatureError
 from .base import (
     OriginateError,
@@ -127,7 +127,7 @@ def gregorian_to_datetime(value):
     unix = seconds - GREGORIAN_OFFSET
     if unix <= 0:
         raise PayloadError("timestamp is not in Gregorian seconds")
-    return datetime.fromtimestamp(unix, timezone.utc).replace(tzinfo=None)
+    return unix_to_utc(unix, "timestamp")
 
 
 def _truthy(value):
@@ -597,17 +597,17 @@ class KazooAdapter(ProviderAdapter):
                 result.duration = duration
                 result.hangup_cause = cause
                 if timestamp and duration is not None:
-                    result.started_at = datetime.fromtimestamp(
+                    result.started_at = unix_to_utc(
                         timestamp.replace(tzinfo=timezone.utc).timestamp() - duration,
-                        timezone.utc,
-                    ).replace(tzinfo=None)
+                        "duration_seconds",
+                    )
                 if not billsec:
                     # Nobody ever answered the call's own leg.
                     result.outcome = hangup_outcome(cause)
             elif billsec and timestamp:
                 # Its answer event may be lost: the billing seconds date it.
-                result.answered_at = datetime.fromtimestamp(
+                result.answered_at = unix_to_utc(
                     timestamp.replace(tzinfo=timezone.utc).timestamp() - billsec,
-                    timezone.utc,
-                ).replace(tzinfo=None)
+                    "billing_seconds",
+                )
         return [result]

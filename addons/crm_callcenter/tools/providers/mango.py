@@ -43,13 +43,12 @@ import hashlib
 import hmac
 import json
 import urllib.parse
-from datetime import datetime, timezone
 
 import requests
 
 from odoo.tools import LazyTranslate
 
-from ..call_event import CallEvent
+from ..call_event import CallEvent, unix_to_utc
 from ..signature import SignatureError
 from .base import (
     OriginateError,
@@ -129,10 +128,7 @@ def _time(doc, key):
     value = _int(doc, key)
     if not value:
         return None
-    try:
-        return datetime.fromtimestamp(value, timezone.utc).replace(tzinfo=None)
-    except (OverflowError, OSError, ValueError) as exc:
-        raise PayloadError(f"{key} is not a Unix time") from exc
+    return unix_to_utc(value, key)
 
 
 def _party(doc, key):

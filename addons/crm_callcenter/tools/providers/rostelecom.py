@@ -44,7 +44,7 @@ import requests
 
 from odoo.tools import LazyTranslate
 
-from ..call_event import CallEvent
+from ..call_event import CallEvent, aware_to_utc, unix_to_utc
 from ..signature import SignatureError
 from .base import (
     OriginateError,
@@ -258,7 +258,7 @@ class RostelecomAdapter(ProviderAdapter):
         if value in (None, ""):
             return None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            moment = datetime.fromtimestamp(value, timezone.utc)
+            moment = unix_to_utc(value, field).replace(tzinfo=timezone.utc)
         elif isinstance(value, str):
             try:
                 moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -272,7 +272,7 @@ class RostelecomAdapter(ProviderAdapter):
                 moment = moment.replace(tzinfo=zone)
         else:
             raise PayloadError(f"{field} is not a date-time")
-        return moment.astimezone(timezone.utc).replace(tzinfo=None, microsecond=0)
+        return aware_to_utc(moment, field)
 
     def _parse_details(self, details):
         """A call_info or get_record answer, fetched after the call ended."""

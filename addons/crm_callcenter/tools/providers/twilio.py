@@ -34,14 +34,13 @@ import base64
 import hashlib
 import hmac
 import re
-from datetime import timezone
 from email.utils import parsedate_to_datetime
 from urllib.parse import parse_qs, quote, urlsplit, urlunsplit
 from xml.sax.saxutils import escape, quoteattr
 
 from odoo.tools.translate import LazyTranslate
 
-from ..call_event import CallEvent
+from ..call_event import CallEvent, aware_to_utc
 from ..signature import SignatureError
 from .base import (
     OriginateError,
@@ -177,7 +176,7 @@ def _timestamp(value):
         raise PayloadError("Timestamp is not an RFC 2822 date") from exc
     if moment.tzinfo is None:
         raise PayloadError("Timestamp must carry a UTC offset")
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return aware_to_utc(moment, "Timestamp")
 
 
 @register

@@ -35,7 +35,7 @@ import pytz
 
 from odoo.tools.translate import LazyTranslate
 
-from ..call_event import CallEvent
+from ..call_event import CallEvent, aware_to_utc
 from ..signature import SignatureError
 from .base import (
     OriginateError,
@@ -235,8 +235,7 @@ class ZadarmaAdapter(ProviderAdapter):
             zone = pytz.timezone(self.timezone or "UTC")
         except pytz.UnknownTimeZoneError as exc:
             raise PayloadError(f"unknown time zone {self.timezone!r}") from exc
-        local = zone.localize(moment, is_dst=False)
-        return local.astimezone(pytz.utc).replace(tzinfo=None)
+        return aware_to_utc(zone.localize(moment, is_dst=False), "call_start")
 
     def _inbound(self, event, fields):
         event.direction = "inbound"
