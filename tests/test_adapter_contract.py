@@ -33,6 +33,25 @@ PROVIDERS = Path(__file__).resolve().parents[1] / (
     "addons/crm_callcenter/tools/providers"
 )
 CODES = sorted(ADAPTERS)
+ARI_NAME_TRUE = json.dumps(
+    {
+        "type": "ChannelCreated",
+        "channel": {
+            "id": "1772442000.422",
+            "name": True,
+            "state": "Ring",
+            "caller": {"name": "", "number": "79161234567"},
+            "dialplan": {"context": "from-trunk", "exten": "74951234567"},
+            "channelvars": {"CHANNEL(linkedid)": "1772442000.422"},
+        },
+        "application": "odoo",
+    }
+).encode()
+RT_YEAR_1 = (
+    b'{"session_id": "S-1", "timestamp": %s, "type": "incoming",'
+    b' "state": "connected", "from_number": "79161234567",'
+    b' "request_number": "74951234567"}'
+)
 FUZZ = settings(
     max_examples=150,
     derandomize=True,
@@ -129,6 +148,16 @@ def test_parse_answers_events_or_payload_error(code):
     @example(body=b'{"type": {"call.ringing": 1}, "data": {}}', suffix=None)
     # ARI's stream-control message stored and reprocessed: not an event.
     @example(body=b'{"type": "ApplicationReplaced", "application": "x"}', suffix=None)
+    # Found by tests/test_adapter_fold.py: a channel name that is no string
+    # (ARI), a number beyond floats (FreeSWITCH), times whose UTC falls
+    # before year 1 (Rostelecom).
+    @example(body=ARI_NAME_TRUE, suffix=None)
+    @example(
+        body=b'{"variables": {"uuid": "a"}, "callflow": [{"profile_index": "1e400"}]}',
+        suffix=None,
+    )
+    @example(body=RT_YEAR_1 % b'"0001-01-01 00:00:00"', suffix=None)
+    @example(body=RT_YEAR_1 % b"-62135596801", suffix=None)
     def check(body, suffix):
         _check_parse(adapter, body, suffix)
 
