@@ -1,7 +1,8 @@
 """What any provider adapter makes of a damaged message folds without error.
 
 Seeds are real bodies of each provider's wire format (``data/
-adapter_seeds.json``: bodies the provider tests post, recorded once). Each
+adapter_seeds.json``: webhook bodies and websocket messages of the provider
+tests, recorded once). Each
 example changes a few of a seed's values (JSON leaves, form values, the JSON
 inside form values) to odd ones: empty, NUL, huge or negative numbers, dates
 at the ends of the calendar, any text. The adapter may refuse the body
@@ -20,7 +21,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openapi_spec import repeatable
 
-from odoo.addons.crm_callcenter.tools.providers import PayloadError, get_adapter
+from odoo.addons.crm_callcenter.tools.providers import (
+    PayloadError,
+    StreamError,
+    get_adapter,
+)
 
 SEEDS = json.loads(
     (Path(__file__).parent / "data/adapter_seeds.json").read_text(encoding="utf-8")
@@ -117,8 +122,13 @@ def _damaged(draw, seeds):
     return _encode(kind, tree)
 
 
-@pytest.mark.parametrize("code", sorted(SEEDS))
-def test_what_an_adapter_accepts_folds(env, code):
+@pytest.mark.parametrize(
+    ("channel", "code"),
+    [(channel, code) for channel in sorted(SEEDS) for code in sorted(SEEDS[channel])],
+)
+def test_what_an_adapter_accepts_folds(env, channel, code):
+    """``channel``: webhook bodies (``parse``) or the websocket messages of
+    Kazoo and Asterisk ARI (``ws_parse``, as the listener reads them)."""
     adapter = get_adapter(code)
     provider = env["crm.callcenter.provider"].create(
         {"name": f"Damaged {code}", "code": code, "event_processing": "inline"}
@@ -127,11 +137,14 @@ def test_what_an_adapter_accepts_folds(env, code):
     outcomes = set()
 
     @repeatable(300)
-    @given(_damaged(SEEDS[code]))
+    @given(_damaged(SEEDS[channel][code]))
     def fold(body):
         try:
-            events = adapter.parse(body, {})
-        except PayloadError:
+            if channel == "webhook":
+                events = adapter.parse(body, {})
+            else:
+                _key, events = adapter.ws_parse(body.decode())
+        except (PayloadError, StreamError):
             outcomes.add("refused")
             return
         with env.cr.savepoint(flush=False) as savepoint:
