@@ -1,5 +1,7 @@
 """Every provider adapter answers any body with events or a PayloadError,
-and refuses any request its secrets did not sign with a SignatureError.
+refuses any request its secrets did not sign with a SignatureError, and
+reads any answer of its center to a click-to-call request as a result or an
+OriginateError (whose message the agent reads).
 
 The webhook turns a PayloadError into a 400 with its reason and stores
 nothing; any other exception is a 500 that the provider retries for ever,
@@ -13,16 +15,21 @@ once broke an adapter.
 
 import ast
 import json
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+import responses
+from damage import damaged
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from odoo.addons.crm_callcenter.tools.call_event import CallEvent
 from odoo.addons.crm_callcenter.tools.providers import (
     ADAPTERS,
+    OriginateError,
+    OriginateResult,
     PayloadError,
     StreamError,
     get_adapter,
@@ -264,3 +271,94 @@ def test_unsigned_requests_are_refused(code):
             adapter.verify(CONFIG, headers, body, url, 1796643115)
 
     check()
+
+
+# What click-to-call needs of each provider: every address points to a fake
+# center (the answers below), secrets are set.
+ORIGINATE_CONFIG = {
+    **CONFIG,
+    **dict.fromkeys(
+        [
+            "ari_url",
+            "kazoo_api_url",
+            "mango_api_url",
+            "rostelecom_api_url",
+            "zadarma_api_url",
+            "originate_url",
+        ],
+        "https://center.example/api",
+    ),
+    "twilio_account_sid": "AC" + "1" * 32,
+    "twilio_caller_id": "+842838123456",
+    "twilio_public_base_url": "https://odoo.example",
+    "ari_auth": "basic",
+    "rostelecom_sip_domain": "pbx.example",
+    "webhook_secret": CONFIG["webhook_secret"],
+}
+STATUSES = [200, 201, 202, 204, 301, 400, 401, 403, 404, 409, 422, 429, 500, 503]
+# What each center answers when it places the call (from the provider
+# tests): the generated answers are these, made odd, or anything else.
+PLACED = {
+    "generic": {"call_id": "pbx-1"},
+    "kazoo": {
+        "auth_token": "tok-123",
+        "status": "success",
+        "data": {"endpoints": [{"outbound_call_id": "c-1", "endpoint_id": "d-1"}]},
+    },
+    "mango": {"result": 1000},
+    "rostelecom": {"result": "0", "resultMessage": "OK", "session_id": "S-out-1"},
+    "twilio": {"sid": "CA" + "2" * 32, "status": "queued"},
+    "zadarma": {"status": "success", "from": 101, "to": 79161234567, "time": 1},
+    "asterisk_ari": {"id": "odoo-c2c-42", "name": "PJSIP/101-1", "state": "Down"},
+    "freeswitch": {},
+}
+
+
+@pytest.mark.parametrize("code", CODES)
+def test_originate_answers_a_result_or_an_originate_error(code):
+    """Whatever the center answers to a click-to-call request (any status,
+    any JSON of its vocabulary, any text), the adapter returns a result or
+    raises OriginateError, whose message the agent reads; anything else is a
+    traceback in the agent's browser."""
+    adapter = get_adapter(code)
+    words = _vocabulary(code)
+    placed = damaged([json.dumps(PLACED[code])], min_changes=0).map(bytes.decode)
+    bodies = st.one_of(
+        # (Mostly answers close to a real one: they reach the most code.)
+        placed,
+        placed,
+        placed,
+        _trees(words).map(lambda doc: json.dumps(doc, default=str)),
+        st.text(max_size=40),
+    )
+    statuses = st.one_of(st.sampled_from([200, 201]), st.sampled_from(STATUSES))
+    outcomes = set()
+
+    @settings(FUZZ, max_examples=400)
+    @given(status=statuses, body=bodies)
+    # A session id that is no string (Rostelecom).
+    @example(status=200, body='{"result": "0", "session_id": {}}')
+    def check(status, body):
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as center:
+            for method in (responses.GET, responses.POST, responses.PUT):
+                center.add(
+                    method,
+                    re.compile(r"https://center\.example/.*|https://api\.twilio.*"),
+                    body=body,
+                    status=status,
+                    content_type="application/json",
+                )
+            try:
+                result = adapter.originate(
+                    ORIGINATE_CONFIG, "101", "+84901234567", "corr-1"
+                )
+            except OriginateError as exc:
+                assert str(exc), "the agent is told why"
+                outcomes.add("refused")
+                return
+        assert result is None or isinstance(result, OriginateResult)
+        outcomes.add("placed")
+
+    check()
+    if code != "freeswitch":  # it cannot place calls (CDRs only)
+        assert "placed" in outcomes, "the fake center was reached"

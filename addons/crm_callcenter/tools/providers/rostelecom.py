@@ -420,11 +420,13 @@ class RostelecomAdapter(ProviderAdapter):
         }
         try:
             answer = self.api_call(config, "call_back", payload)
-        except RostelecomApiError as exc:
+            session_id = _text(
+                get_path(answer, self.options["callback_id"]), "session_id"
+            )
+        except (RostelecomApiError, PayloadError) as exc:
             raise OriginateError(
                 str(_lt("Rostelecom could not place the call: %(error)s", error=exc))
             ) from exc
-        session_id = _text(get_path(answer, self.options["callback_id"]), "session_id")
         return OriginateResult(
             external_call_id=session_id, correlation_id=correlation_id
         )
