@@ -1,5 +1,6 @@
 """What a gateway client answers, independent of the gateway."""
 
+import math
 from dataclasses import dataclass
 
 from odoo.addons.crm_callcenter.tools.text import NulFree
@@ -61,14 +62,20 @@ def dig(data, path):
 
 
 def to_float(value):
+    """A number of a gateway's answer; 0.0 when it is none (or not finite:
+    JSON can say 1e400)."""
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
         return 0.0
+    return number if math.isfinite(number) else 0.0
 
 
 def to_int(value):
+    """An integer of a gateway's answer; 0 when it is none, or more than our
+    32-bit columns hold."""
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
         return 0
+    return number if -(2**31) <= number < 2**31 else 0
