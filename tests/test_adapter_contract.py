@@ -35,6 +35,7 @@ from odoo.addons.crm_callcenter.tools.providers import (
     get_adapter,
 )
 from odoo.addons.crm_callcenter.tools.signature import SignatureError
+from odoo.addons.crm_telesales.tools.dialer import DIALERS, DialerError
 
 PROVIDERS = Path(__file__).resolve().parents[1] / (
     "addons/crm_callcenter/tools/providers"
@@ -362,3 +363,58 @@ def test_originate_answers_a_result_or_an_originate_error(code):
     check()
     if code != "freeswitch":  # it cannot place calls (CDRs only)
         assert "placed" in outcomes, "the fake center was reached"
+
+
+def test_dialer_reads_any_answer_as_taken_tasks_or_a_dialer_error():
+    """Whatever the center answers to a batch of telesales tasks, the push
+    reads which tasks it took and why it refused others (short text without
+    NUL, for the target), or raises DialerError; never another exception,
+    which would fail the push cron after the center took the batch."""
+    tasks = [{"task_id": f"odoo-telesales-7:{n}", "number": "+1"} for n in (1, 2)]
+    sent = {task["task_id"] for task in tasks}
+    real = [
+        json.dumps(
+            {
+                "accepted": ["odoo-telesales-7:1"],
+                "rejected": [{"task_id": "odoo-telesales-7:2", "error": "DNC list"}],
+            }
+        ),
+        json.dumps({"error": "campaign closed"}),
+    ]
+    config = {
+        "dialer_url": "https://center.example/tasks",
+        "webhook_secret": CONFIG["webhook_secret"],
+        "timeout": 5,
+    }
+    outcomes = set()
+
+    @settings(FUZZ, max_examples=300)
+    @given(
+        status=st.one_of(st.just(200), st.sampled_from(STATUSES)),
+        body=st.one_of(
+            damaged(real, min_changes=0).map(bytes.decode), st.text(max_size=30)
+        ),
+    )
+    # A task id that is an object, a list that is a number: it once raised
+    # TypeError after the center took the batch.
+    @example(status=200, body='{"rejected": [{"task_id": {}, "error": "x"}]}')
+    @example(status=200, body='{"accepted": 5}')
+    def check(status, body):
+        with responses.RequestsMock() as center:
+            center.add(responses.POST, config["dialer_url"], body=body, status=status)
+            try:
+                accepted, rejected = DIALERS["generic"].push(
+                    config, {"ref": "odoo-telesales-7", "name": "Promo"}, tasks
+                )
+            except DialerError as exc:
+                assert str(exc)
+                outcomes.add("failed")
+                return
+        assert accepted <= sent and set(rejected) <= sent
+        assert not accepted & set(rejected)
+        for reason in rejected.values():
+            assert isinstance(reason, str) and reason and "\x00" not in reason
+        outcomes.add("answered")
+
+    check()
+    assert outcomes == {"answered", "failed"}

@@ -58,6 +58,11 @@ class DialerError(Exception):
         self.retry = retry
 
 
+def _list(value):
+    """A list of the center's answer; anything else reads as none."""
+    return value if isinstance(value, list) else []
+
+
 def _short(text):
     """The center's words, storable (NUL replaced) and short."""
     text = " ".join(without_nul(str(text)).split())
@@ -125,12 +130,13 @@ class GenericDialer:
             return sent, {}
         accepted = {
             task_id
-            for task_id in answer.get("accepted") or []
+            for task_id in _list(answer.get("accepted"))
             if isinstance(task_id, str) and task_id in sent
         }
         rejected = {}
-        for item in answer.get("rejected") or []:
-            if isinstance(item, dict) and item.get("task_id") in sent:
+        for item in _list(answer.get("rejected")):
+            task_id = item.get("task_id") if isinstance(item, dict) else None
+            if isinstance(task_id, str) and task_id in sent:
                 reason = item.get("error") or item.get("reason") or "rejected"
                 rejected[item["task_id"]] = _short(reason)
             elif isinstance(item, str) and item in sent:
