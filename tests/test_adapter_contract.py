@@ -34,6 +34,7 @@ from odoo.addons.crm_callcenter.tools.providers import (
     StreamError,
     get_adapter,
 )
+from odoo.addons.crm_callcenter.tools.providers.rostelecom import RostelecomApiError
 from odoo.addons.crm_callcenter.tools.signature import SignatureError
 from odoo.addons.crm_telesales.tools.dialer import DIALERS, DialerError
 
@@ -418,3 +419,49 @@ def test_dialer_reads_any_answer_as_taken_tasks_or_a_dialer_error():
 
     check()
     assert outcomes == {"answered", "failed"}
+
+
+def test_rostelecom_details_answers_are_events_or_a_clear_error():
+    """The details Odoo fetches of an ended Rostelecom call (call_info,
+    get_record), whatever the API answers: events, or the API or payload
+    error the fetch cron records and retries; anything else fails the cron
+    run for every call after this one."""
+    adapter = get_adapter("rostelecom")
+    info = {
+        "result": "0",
+        "resultMessage": "OK",
+        "info": {
+            "session_id": "S-1",
+            "direction": 1,
+            "state": 1,
+            "orig_number": "79161234567",
+            "dest_number": "74951234567",
+            "start_call_date": "2026-03-02 12:00:00",
+            "duration": 72,
+            "is_record": "true",
+        },
+    }
+    record = {"result": "0", "url": "https://api.example/rec/S-1.mp3"}
+    real = [json.dumps(info), json.dumps(record)]
+    outcomes = set()
+
+    @settings(FUZZ, max_examples=300)
+    @given(
+        status=st.one_of(st.just(200), st.sampled_from(STATUSES)),
+        content=damaged(real, min_changes=0),
+        method=st.sampled_from(["call_info", "get_record"]),
+    )
+    def check(status, content, method):
+        try:
+            answer = adapter.parse_api_answer(status, content)
+            body = adapter.details_body("S-1", "inbound", method, answer)
+            events = adapter.parse(body)
+        except (RostelecomApiError, PayloadError) as exc:
+            assert str(exc)
+            outcomes.add("error")
+            return
+        assert all(isinstance(event, CallEvent) for event in events)
+        outcomes.add("events")
+
+    check()
+    assert outcomes == {"events", "error"}
