@@ -1,3 +1,5 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -18,6 +20,9 @@ CRM_MODELS = ("crm.lead", "res.partner")
 # Words an answer may use for a yes/no field, in the seeds' languages too.
 TRUE_WORDS = {"yes", "y", "true", "1", "có", "co", "да", "evet"}
 FALSE_WORDS = {"no", "n", "false", "0", "không", "khong", "нет", "hayır", "hayir"}
+
+# What an integer column holds.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 class SurveyQuestion(models.Model):
@@ -134,6 +139,8 @@ class SurveyQuestion(models.Model):
                         raise ValueError(
                             self.env._("a whole number is expected, not %s", text)
                         )
+                    if not INT_MIN <= number <= INT_MAX:
+                        raise ValueError(self.env._("%s is out of range", text))
                     return int(number)
                 return number
             if ttype == "date":
@@ -151,6 +158,14 @@ class SurveyQuestion(models.Model):
         raise ValidationError(
             self.env._("“%(question)s”: unsupported field.", question=self.title)
         )
+
+    def _validate_numerical_box(self, answer):
+        # Core reads "1e400", "inf" or "nan" as numbers, then fails to save
+        # them (its own check rounds them): refused as the other non-numbers.
+        errors = super()._validate_numerical_box(answer)
+        if not errors and not math.isfinite(float(answer)):
+            return {self.id: self.env._("This is not a number")}
+        return errors
 
     def _crm_selection_key(self, field, text):
         choices = field._description_selection(self.env)

@@ -100,6 +100,30 @@ class TestMapping(ScriptCase):
         with self.assertRaisesRegex(ValidationError, "cannot fill the field"):
             self.q_city.question_type = "multiple_choice"
 
+    def test_numbers_the_field_cannot_hold_are_refused_by_question(self):
+        """A typo such as 30000000000 for a whole-number field, or a number
+        beyond floats: the agent is told which answer, nothing is saved
+        (the database refused it before, after the answers were saved)."""
+        color = self._mapped("res.partner", "color", "numerical_box")
+        revenue = self._mapped("crm.lead", "expected_revenue", "numerical_box")
+        call = self.make_call()
+        answer = self.open_script(call, self.agent)
+        result = answer.crm_survey_call_save(
+            {color.id: 30000000000, revenue.id: "1e400"}
+        )
+        self.assertEqual(set(result["errors"]), {str(color.id), str(revenue.id)})
+        self.assertIn("out of range", result["errors"][str(color.id)])
+        self.assertEqual(result["errors"][str(revenue.id)], "This is not a number")
+        self.assertFalse(
+            answer.user_input_line_ids.filtered(
+                lambda line: line.question_id in color | revenue
+            ),
+            "nothing is saved",
+        )
+        with self.assertRaisesRegex(ValidationError, "out of range"):
+            color._crm_value_from_answer(-(2**31) - 1)
+        self.assertEqual(color._crm_value_from_answer(2**31 - 1), 2**31 - 1)
+
     def test_save_writes_fields_with_chatter_and_refuses_invalid(self):
         deadline = self._mapped("crm.lead", "date_deadline", "date")
         country = self._mapped("crm.lead", "country_id", "char_box")
