@@ -36,8 +36,20 @@ def _odoo_command():
 
 
 @pytest.fixture(scope="session")
-def odoo_server(tmp_path_factory):
-    """Serve the test database with two workers, as in production."""
+def _gevent_port():
+    return _free_port()
+
+
+@pytest.fixture(scope="session")
+def odoo_websocket_url(odoo_server, _gevent_port):
+    """The ``/websocket`` of ``odoo_server``: its gevent process."""
+    return f"ws://127.0.0.1:{_gevent_port}/websocket"
+
+
+@pytest.fixture(scope="session")
+def odoo_server(tmp_path_factory, _gevent_port):
+    """Serve the test database with two workers, as in production, and
+    their websocket process (the agents' screen pop)."""
     port = _free_port()
     log = tmp_path_factory.mktemp("odoo") / "server.log"
     cmd = [
@@ -46,7 +58,7 @@ def odoo_server(tmp_path_factory):
         "-d", get_db_name(),
         "--http-interface", "127.0.0.1",
         "--http-port", str(port),
-        "--gevent-port", str(_free_port()),
+        "--gevent-port", str(_gevent_port),
         "--workers", "2",
         # One cron worker: queued providers need it to fold their events.
         "--max-cron-threads", "1",
@@ -57,17 +69,28 @@ def odoo_server(tmp_path_factory):
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"Odoo exited early, see {log}:\n{log.read_text()[-3000:]}")
-            try:
-                if requests.get(f"{base_url}/web/health", timeout=10).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"Odoo did not start within 90 s, see {log}")
-            time.sleep(0.5)
+        for url in (
+            f"{base_url}/web/health",
+            # The websocket process dies at start when gevent cannot load
+            # its plugins (see requirements.txt, setuptools).
+            f"http://127.0.0.1:{_gevent_port}/websocket/health",
+        ):
+            while True:
+                if proc.poll() is not None:
+                    pytest.fail(
+                        f"Odoo exited early, see {log}:\n{log.read_text()[-3000:]}"
+                    )
+                try:
+                    if requests.get(url, timeout=10).ok:
+                        break
+                except requests.RequestException:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(
+                        f"{url} did not answer within 90 s, see {log}:\n"
+                        f"{log.read_text()[-3000:]}"
+                    )
+                time.sleep(0.5)
         yield base_url
     finally:
         proc.terminate()

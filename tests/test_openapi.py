@@ -24,6 +24,7 @@ from unittest.mock import patch
 import pytest
 import requests
 import yaml
+from demo_center import signed_headers as _signed_headers
 from openapi_spec import OpenApiSpec
 from openapi_spec_validator import validate as validate_openapi
 
@@ -185,11 +186,6 @@ def test_the_click_to_call_request_matches_the_schema():
 
 
 # -- answers of a real server --------------------------------------------------
-
-
-def _signed_headers(msg_id, body):
-    """Headers of ``body`` signed like the demo contact center signs it."""
-    return FakeContactCenter(simulate_call.DEMO_SECRET).sign(body, msg_id)[1]
 
 
 def test_the_server_answers_as_the_spec_says(odoo_server, env):
