@@ -11,7 +11,7 @@ import json
 from hypothesis import example, given
 from openapi_spec import OpenApiSpec, generated, repeatable
 
-from odoo.addons.crm_callcenter.tools.text import without_nul
+from odoo.addons.crm_callcenter.tools.storable import without_nul
 from odoo.addons.crm_callcenter_sms.tools.http_gateway import HttpGatewayClient
 
 SPEC = OpenApiSpec("crm_callcenter_sms")

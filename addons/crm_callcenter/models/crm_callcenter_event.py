@@ -9,7 +9,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools.providers import PayloadError
-from ..tools.text import without_nul
+from ..tools.storable import without_nul
 
 _logger = logging.getLogger(__name__)
 

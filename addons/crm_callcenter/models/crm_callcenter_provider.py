@@ -13,7 +13,7 @@ from odoo.tools import SQL
 
 from ..tools import signature
 from ..tools.providers import DEFAULT_TIMEOUT, get_adapter
-from ..tools.text import NUL
+from ..tools.storable import NUL
 
 _logger = logging.getLogger(__name__)
 

@@ -1,3 +1,3 @@
 # Plain Python helpers: no ORM here, so they can be unit-tested and reused by
 # the websocket listener and the simulator.
-from . import call_event, phone, providers, signature, text
+from . import call_event, phone, providers, signature, storable

@@ -9,7 +9,7 @@ import dataclasses
 import math
 from datetime import datetime, timezone
 
-from .text import without_nul
+from .storable import INT_MAX, NulFree
 
 DIRECTIONS = ("inbound", "outbound")
 STATES = ("ringing", "answered", "ended")
@@ -24,8 +24,8 @@ OUTCOMES = (
     "failed",
     "voicemail",
 )
-# Durations are stored in 32-bit integer columns.
-MAX_SECONDS = 2**31 - 1
+# Durations are stored in Integer columns.
+MAX_SECONDS = INT_MAX
 SECONDS_FIELDS = ("duration", "billsec")
 # Beyond this, a call's cost is a mistake, and converting it to another
 # currency could overflow.
@@ -61,7 +61,7 @@ def unix_to_utc(seconds, field):
 
 
 @dataclasses.dataclass
-class CallEvent:
+class CallEvent(NulFree):
     """One provider event, in the CRM's words (all times naive UTC)."""
 
     provider: str
@@ -101,13 +101,12 @@ class CallEvent:
 
     def __setattr__(self, name, value):
         # Whatever an adapter reads from the wire, when it builds the event
-        # or fills it in later, can be stored, or is refused here (400).
-        if isinstance(value, str):
-            value = without_nul(value)
-        elif value is None:
+        # or fills it in later, can be stored (text: NulFree), or is refused
+        # here (400).
+        if value is None or isinstance(value, str):
             pass
         elif name in SECONDS_FIELDS and not 0 <= value <= MAX_SECONDS:
             raise PayloadError(f"{name} out of range: {value}")
         elif name == "cost" and not (math.isfinite(value) and 0 <= value <= MAX_COST):
             raise PayloadError(f"cost out of range: {value}")
-        object.__setattr__(self, name, value)
+        NulFree.__setattr__(self, name, value)

@@ -6,7 +6,7 @@ import requests
 
 from odoo import api, fields, models
 from odoo.addons.crm_callcenter.tools import signature
-from odoo.addons.crm_callcenter.tools.text import NUL, without_nul
+from odoo.addons.crm_callcenter.tools.storable import NUL, without_nul
 from odoo.exceptions import ValidationError
 
 from ..tools import common, http_gateway, smsc

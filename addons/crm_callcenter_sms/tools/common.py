@@ -3,7 +3,7 @@
 import math
 from dataclasses import dataclass
 
-from odoo.addons.crm_callcenter.tools.text import NulFree
+from odoo.addons.crm_callcenter.tools.storable import INT_MAX, INT_MIN, NulFree
 
 # Our outcome codes of a failed send. ``_send_sms_batch`` returns them as the
 # result ``state``; core ``sms`` maps the first four to its own failure types,
@@ -73,9 +73,9 @@ def to_float(value):
 
 def to_int(value):
     """An integer of a gateway's answer; 0 when it is none, or more than our
-    32-bit columns hold."""
+    Integer columns hold."""
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):
         return 0
-    return number if -(2**31) <= number < 2**31 else 0
+    return number if INT_MIN <= number <= INT_MAX else 0

@@ -1,6 +1,7 @@
 import math
 
 from odoo import api, fields, models
+from odoo.addons.crm_callcenter.tools.storable import INT_MAX, INT_MIN
 from odoo.exceptions import ValidationError
 
 # Field types a question can write, and the question types that can feed them.
@@ -20,9 +21,6 @@ CRM_MODELS = ("crm.lead", "res.partner")
 # Words an answer may use for a yes/no field, in the seeds' languages too.
 TRUE_WORDS = {"yes", "y", "true", "1", "có", "co", "да", "evet"}
 FALSE_WORDS = {"no", "n", "false", "0", "không", "khong", "нет", "hayır", "hayir"}
-
-# What an integer column holds.
-INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
 class SurveyQuestion(models.Model):

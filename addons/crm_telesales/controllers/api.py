@@ -14,7 +14,7 @@ import json
 import re
 
 from odoo import http
-from odoo.addons.crm_callcenter.tools.text import NUL, without_nul
+from odoo.addons.crm_callcenter.tools.storable import NUL, without_nul
 from odoo.http import request
 
 MAX_BODY_BYTES = 4 * 1024 * 1024

@@ -14,7 +14,7 @@ from psycopg2 import errors as pg_errors
 
 from odoo import api, fields, models
 from odoo.addons.crm_callcenter.tools.phone import normalize_number
-from odoo.addons.crm_callcenter.tools.text import without_nul
+from odoo.addons.crm_callcenter.tools.storable import INT_MAX, INT_MIN, without_nul
 from odoo.exceptions import ConcurrencyError
 
 MAX_REF = 255
@@ -22,8 +22,6 @@ MAX_REF = 255
 TASK_REF_RE = re.compile(r"^odoo-telesales-(\d+):(\d+)$")
 MAX_TEXT = 1024
 PARTNER_FIELDS = ("name", "email", "street", "city", "zip", "lang")
-# The priority column is a 32-bit integer.
-MIN_PRIORITY, MAX_PRIORITY = -(2**31), 2**31 - 1
 
 
 class IntakeError(ValueError):
@@ -270,10 +268,8 @@ class CrmTelesalesTarget(models.Model):
             isinstance(priority, bool) or not isinstance(priority, int)
         ):
             raise IntakeError("priority must be an integer")
-        if priority is not None and not MIN_PRIORITY <= priority <= MAX_PRIORITY:
-            raise IntakeError(
-                f"priority must be between {MIN_PRIORITY} and {MAX_PRIORITY}"
-            )
+        if priority is not None and not INT_MIN <= priority <= INT_MAX:
+            raise IntakeError(f"priority must be between {INT_MIN} and {INT_MAX}")
         vals = {
             "phone": phone,
             "external_ref": _text(item, "external_ref", MAX_REF),

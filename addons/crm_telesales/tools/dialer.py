@@ -43,7 +43,7 @@ import time
 import requests
 
 from odoo.addons.crm_callcenter.tools import signature
-from odoo.addons.crm_callcenter.tools.text import without_nul
+from odoo.addons.crm_callcenter.tools.storable import without_nul
 
 # Transient failures: the batch is sent again later.
 RETRY_STATUSES = {408, 425, 429}

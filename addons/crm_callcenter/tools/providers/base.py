@@ -17,7 +17,7 @@ from odoo.tools.translate import LazyTranslate
 # it from here.
 from ..call_event import PayloadError  # noqa: F401
 from ..signature import SignatureError
-from ..text import NulFree
+from ..storable import NulFree
 
 _lt = LazyTranslate(__name__, default_lang="en_US")
 

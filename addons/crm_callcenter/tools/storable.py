@@ -1,4 +1,7 @@
-"""Text from other systems, made storable."""
+"""Values from other systems, made storable in PostgreSQL."""
+
+# What an Integer field's column (int4) holds.
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 # PostgreSQL cannot store NUL in text, and JSON can carry it ("\u0000"); a
 # query with it fails. It is stored as the replacement character, as an
