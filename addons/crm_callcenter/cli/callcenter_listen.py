@@ -468,6 +468,12 @@ class Listener:
 
     def _store_failed(self, snapshot, dedup_key, message, events, exc):
         """Keep the raw message in error for the retry cron."""
+        from odoo.addons.crm_callcenter.tools.storable import (  # pylint: disable=odoo-addons-relative-import
+            without_nul,
+        )
+
+        # As _receive stores them.
+        dedup_key, message = without_nul(dedup_key), without_nul(message)
         try:
             with self.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {})
@@ -490,7 +496,7 @@ class Listener:
                             "event_type": first and first.event,
                             "external_call_id": first and first.external_call_id,
                             "state": "error",
-                            "error": str(exc)[:MAX_ERROR_LENGTH]
+                            "error": without_nul(str(exc))[:MAX_ERROR_LENGTH]
                             or exc.__class__.__name__,
                             "attempts": 1,
                             "next_retry_at": now,

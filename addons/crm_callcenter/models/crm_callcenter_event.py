@@ -339,7 +339,7 @@ class CrmCallcenterEvent(models.Model):
         self.write(
             {
                 "state": "error",
-                "error": str(exc) or exc.__class__.__name__,
+                "error": without_nul(str(exc)) or exc.__class__.__name__,
                 "attempts": attempts,
                 "next_retry_at": next_retry_at,
             }

@@ -13,7 +13,7 @@ from odoo.tools import SQL
 
 from ..tools import signature
 from ..tools.providers import DEFAULT_TIMEOUT, get_adapter
-from ..tools.storable import NUL
+from ..tools.storable import NUL, without_nul
 
 _logger = logging.getLogger(__name__)
 
@@ -30,7 +30,7 @@ def _new_token():
 def _short_error(exc):
     """The readable cause of a connection error ("[Errno 111] Connection
     refused") rather than urllib3's whole chain."""
-    text = str(exc)
+    text = without_nul(str(exc))
     match = _ERRNO_RE.search(text)
     return (match.group(0) if match else text)[:TEST_RESULT_MAX]
 
@@ -448,7 +448,8 @@ class CrmCallcenterProvider(models.Model):
             result = self.env._("Connection failed: %(error)s", error=_short_error(exc))
         else:
             ok = 200 <= response.status_code < 300
-            answer = " ".join(response.text.split())[:TEST_RESULT_MAX]
+            # Whatever answered (a proxy's error page...): stored as text.
+            answer = without_nul(" ".join(response.text.split())[:TEST_RESULT_MAX])
             result = f"HTTP {response.status_code}: {answer}"
         self._store_test_result(ok, result)
         return {

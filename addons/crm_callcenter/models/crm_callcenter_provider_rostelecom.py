@@ -10,6 +10,7 @@ from ..tools.providers.rostelecom import (
     DEFAULT_OPTIONS,
     RostelecomApiError,
 )
+from ..tools.storable import without_nul
 
 _logger = logging.getLogger(__name__)
 
@@ -305,7 +306,11 @@ class CrmCallcenterCall(models.Model):
         self.ensure_one()
         _logger.info("Rostelecom details of call %s not fetched: %s", self.id, error)
         attempts = self.rostelecom_fetch_attempts + 1
-        vals = {"rostelecom_fetch_attempts": attempts, "rostelecom_fetch_error": error}
+        vals = {
+            "rostelecom_fetch_attempts": attempts,
+            # The API's own words may be in it.
+            "rostelecom_fetch_error": without_nul(error),
+        }
         if attempts > len(FETCH_RETRY_MINUTES):
             vals.update(rostelecom_fetch="failed", rostelecom_fetch_next_at=False)
         else:

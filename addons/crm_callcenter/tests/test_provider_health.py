@@ -106,6 +106,24 @@ class TestProviderHealth(HttpCase, CallcenterCase):
         self.assertFalse(self.provider_events())
         self.assertFalse(self.provider_calls())
 
+    def test_send_test_event_keeps_any_answer_as_text(self):
+        """A proxy in front of Odoo may answer anything, NUL included
+        (PostgreSQL cannot store it): the result keeps U+FFFD instead."""
+        url, body, headers = self.provider.with_user(
+            self.manager
+        )._prepare_test_request()
+        with responses.RequestsMock() as proxy:
+            proxy.add(responses.POST, url, body=b"Bad\x00Gateway", status=502)
+            action = self.provider.with_user(self.manager)._post_test_request(
+                url, body, headers
+            )
+        self.assertEqual(action["params"]["message"], "HTTP 502: Bad\ufffdGateway")
+        self.env.invalidate_all()
+        self.assertEqual(
+            self.provider.with_user(self.manager).last_test_result,
+            "HTTP 502: Bad\ufffdGateway",
+        )
+
     def test_send_test_event_without_a_valid_secret_says_so(self):
         self.provider.webhook_secret = "not-a-secret"
         with self.assertRaisesRegex(UserError, "cannot be signed"):

@@ -531,7 +531,8 @@ class TestRostelecomProvider(FakedApiMixin, HttpCase):
             api.add(
                 responses.POST,
                 API + "get_record",
-                json={"result": "1", "resultMessage": "File not found"},
+                # (With a NUL, which PostgreSQL cannot store: U+FFFD.)
+                json={"result": "1", "resultMessage": "File not\x00 found"},
             )
             self.run_cron(now + timedelta(minutes=2))
         self.assertRecordValues(
@@ -542,6 +543,7 @@ class TestRostelecomProvider(FakedApiMixin, HttpCase):
                     "recording_url": False,
                     "rostelecom_fetch": "record",
                     "rostelecom_fetch_attempts": 1,
+                    "rostelecom_fetch_error": "get_record: result 1: File not\ufffd found",
                 }
             ],
         )

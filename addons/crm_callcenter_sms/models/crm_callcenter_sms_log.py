@@ -6,6 +6,7 @@ import pytz
 from phonenumbers import timezone as phone_timezone
 
 from odoo import api, fields, models
+from odoo.addons.crm_callcenter.tools.storable import without_nul
 from odoo.exceptions import UserError
 from odoo.tools import SQL, email_normalize
 
@@ -454,7 +455,7 @@ class CrmCallcenterSmsLog(models.Model):
                     {
                         "state": "failed",
                         "failure_type": common.UNKNOWN,
-                        "failure_reason": str(exc)[:200],
+                        "failure_reason": without_nul(str(exc))[:200],
                     }
                 )
         remaining = self.sudo().search_count(domain) if len(logs) == limit else 0

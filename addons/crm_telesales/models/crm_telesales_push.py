@@ -12,6 +12,7 @@ import logging
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.addons.crm_callcenter.tools.storable import without_nul
 from odoo.exceptions import UserError
 
 from ..tools.dialer import DIALERS, DialerError
@@ -225,7 +226,7 @@ class CrmTelesalesCampaign(models.Model):
         """Record a failed delivery; retry later or stop until restarted."""
         self.ensure_one()
         failures = self.push_failures + 1
-        vals = {"push_error": error, "push_failures": failures}
+        vals = {"push_error": without_nul(error), "push_failures": failures}
         if retry:
             minutes = min(2 ** (failures - 1), PUSH_BACKOFF_MAX_MINUTES)
             vals["push_retry_at"] = fields.Datetime.now() + timedelta(minutes=minutes)
