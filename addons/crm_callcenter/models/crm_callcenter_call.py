@@ -68,6 +68,8 @@ DISPLAY_NAME_FIELDS = {
 }
 # Missed calls given their call-back per cron transaction.
 MISSED_BATCH = 50
+# Calls closed for lack of news per cron transaction.
+SILENT_BATCH = 50
 LIVE_CALL_HOURS = 4
 AGENT_GROUP = "crm_callcenter.crm_callcenter_group_agent"
 MANAGER_GROUP = "crm_callcenter.crm_callcenter_group_manager"
@@ -146,6 +148,13 @@ class CrmCallcenterCall(models.Model):
         readonly=True,
         help="Technical: the provider sent durations, so they are not derived "
         "from the call's times.",
+    )
+    end_inferred = fields.Boolean(
+        "End Not Reported",
+        readonly=True,
+        help="The center never reported the end of this call: it was closed "
+        "after the provider's time without news, at its last event. A late "
+        "report of the center replaces what was inferred.",
     )
     hangup_cause = fields.Char(readonly=True)
     recording_url = fields.Char(readonly=True)
@@ -243,6 +252,10 @@ class CrmCallcenterCall(models.Model):
     _callback_queued_idx = models.Index("(id) WHERE callback_queued")
     # The agent's other calls in progress, asked at the end of each call.
     _user_answered_idx = models.Index("(user_id) WHERE state = 'answered'")
+    # Calls not ended yet (few), for the sweep of calls whose end was lost.
+    _open_idx = models.Index("(provider_id) WHERE state != 'ended'")
+    # The provider's "ends lost" health figure.
+    _end_inferred_idx = models.Index("(provider_id, create_date) WHERE end_inferred")
 
     @api.depends("direction", "from_number", "to_number", "partner_id", "lead_id")
     @api.depends("candidate_lead_ids", "candidate_partner_ids")
@@ -420,6 +433,115 @@ class CrmCallcenterCall(models.Model):
                     failed.append(call.id)
             if not self.env["ir.cron"]._commit_progress(len(calls)):
                 return
+
+    @api.model
+    def _cron_close_silent_calls(self):
+        """Close the calls whose end the center never reported."""
+        self.env["ir.cron"]._callcenter_retrying(self._close_silent_calls)
+
+    @api.model
+    def _close_silent_calls(self, now=None):
+        """Close calls without news for longer than their provider allows.
+
+        A center loses an event now and then (its retries ran out, the
+        listener was down when the call ended). Without its end, a call
+        stays ringing or in progress for ever: its agent stays in call (the
+        dialer passes them by, and each next call leaves them busy), a
+        missed caller gets no call-back, the reports count a call that
+        neither was answered nor missed. Such a call is closed at its last
+        news, as if the center had ended it then: not answered when it was
+        still ringing (a missed inbound call gets its call-back), answered
+        with the talk time known so far when it was in progress, and its
+        agent moves on. ``end_inferred`` marks it, and the center's late
+        report replaces what was inferred (``_prepare_fold_vals``).
+
+        "News" is the last event received for the call (the call's creation
+        for a call placed from Odoo the center never reported). Calls are
+        taken with SKIP LOCKED: an event folding into one meanwhile keeps
+        it, and its new row version makes this transaction retry.
+        """
+        now = now or fields.Datetime.now()
+        cr = self.env.cr
+        closed = 0
+        while True:
+            cr.execute(
+                SQL(
+                    """
+                    SELECT c.id,
+                           LEAST(%(now)s, GREATEST(COALESCE(c.started_at,
+                                 c.create_date), c.answered_at, news.last_time))
+                      FROM crm_callcenter_call c
+                      JOIN crm_callcenter_provider p ON p.id = c.provider_id
+                     CROSS JOIN LATERAL (
+                           SELECT max(e.received_at) AS last_received,
+                                  max(COALESCE(e.event_time, e.received_at))
+                                      AS last_time
+                             FROM crm_callcenter_event e
+                            WHERE e.call_id = c.id) news
+                     CROSS JOIN LATERAL (
+                           SELECT CASE WHEN c.state = 'ringing'
+                                       THEN p.ringing_timeout_minutes
+                                       ELSE p.live_timeout_minutes END AS minutes
+                           ) timeout
+                     WHERE c.state != 'ended'
+                       AND timeout.minutes > 0
+                       AND GREATEST(c.create_date, news.last_received)
+                           < %(now)s - make_interval(mins => timeout.minutes)
+                     ORDER BY c.id
+                     LIMIT %(limit)s
+                       FOR NO KEY UPDATE OF c SKIP LOCKED
+                    """,
+                    now=now,
+                    limit=SILENT_BATCH,
+                )
+            )
+            rows = cr.fetchall()
+            if not rows:
+                return closed
+            for call_id, last_news in rows:
+                self.sudo().browse(call_id)._close_without_end(last_news)
+            closed += len(rows)
+            # The next batch is read in SQL: it must see these ended.
+            self.env.flush_all()
+            if not self.env["ir.cron"]._commit_progress(len(rows)):
+                return closed
+
+    def _close_without_end(self, ended_at):
+        """End this call at ``ended_at`` as its end event would have."""
+        self.ensure_one()
+        provider = self.provider_id
+        _logger.info(
+            "Call %s (provider %s) had no news since %s: closed without its end",
+            self.id,
+            provider.id,
+            ended_at,
+        )
+        before = self._fold_snapshot()
+        merged = {
+            "state": "ended",
+            "started_at": self.started_at or ended_at,
+            "answered_at": self.answered_at,
+            "ended_at": ended_at,
+            "duration": self.duration,
+            "billsec": self.billsec,
+            "timing_reported": self.timing_reported,
+            "billsec_reported": self.billsec_reported,
+            "outcome_reported": self.outcome_reported,
+            "cost_reported": self.cost_reported,
+        }
+        vals = {
+            "state": "ended",
+            "started_at": merged["started_at"],
+            "ended_at": ended_at,
+            "end_inferred": True,
+        }
+        vals.update(self._derive_end_vals(self.direction, merged))
+        if not merged["cost_reported"]:
+            vals.update(
+                self._derive_rated_cost_vals(self, provider, {**merged, **vals})
+            )
+        self.write(vals)
+        self._after_fold(provider, before)
 
     def _register_missed(self):
         """Add missed calls to the call-back of their number, and close it
@@ -667,6 +789,11 @@ class CrmCallcenterCall(models.Model):
             vals["answered_at"] = answered_at
         if ended_at and (not call.ended_at or ended_at > call.ended_at):
             vals["ended_at"] = ended_at
+        if call.end_inferred and ended_at:
+            # The center's own end, late: it replaces the one inferred when
+            # the call was closed for lack of news, even when earlier.
+            vals["ended_at"] = ended_at
+            vals["end_inferred"] = False
 
         if from_number and not call.from_number:
             vals["from_number"] = from_number

@@ -92,6 +92,22 @@ class CrmCallcenterProvider(models.Model):
         help="After a call, the agent stays in wrap-up this long (or until the "
         "call is logged) before being available again.",
     )
+    ringing_timeout_minutes = fields.Integer(
+        "Close Ringing Calls After (min)",
+        default=60,
+        help="A call still ringing this long after the center's last event for "
+        "it is closed as not answered: its end was lost. A missed inbound call "
+        "gets its call-back. A late report of the center corrects the call. "
+        "0: never.",
+    )
+    live_timeout_minutes = fields.Integer(
+        "Close Calls in Progress After (min)",
+        default=240,
+        help="A call in progress this long after the center's last event for "
+        "it is closed as ended at that event: its end was lost. Its agent is "
+        "free for the next call. A late report of the center corrects the "
+        "call. 0: never.",
+    )
     cost_per_minute = fields.Float(
         "Cost per Minute",
         digits=(16, 4),
@@ -193,6 +209,15 @@ class CrmCallcenterProvider(models.Model):
     event_error_count = fields.Integer(
         compute="_compute_counts", groups="crm_callcenter.crm_callcenter_group_manager"
     )
+    lost_end_count = fields.Integer(
+        "Ends Lost (7 Days)",
+        compute="_compute_counts",
+        groups="crm_callcenter.crm_callcenter_group_manager",
+        help="Calls of the last 7 days whose end the center never reported: "
+        "they were closed after the time without news. More than a few mean "
+        "that the center's events get lost (its webhook retries, the "
+        "listener).",
+    )
     last_event_at = fields.Datetime(
         "Last Event Received",
         compute="_compute_counts",
@@ -257,6 +282,10 @@ class CrmCallcenterProvider(models.Model):
     _wrapup_seconds_positive = models.Constraint(
         "CHECK(wrapup_seconds >= 0)", "The wrap-up time cannot be negative."
     )
+    _call_timeouts_positive = models.Constraint(
+        "CHECK(ringing_timeout_minutes >= 0 AND live_timeout_minutes >= 0)",
+        "The times after which calls without news are closed cannot be negative.",
+    )
     _webhook_token_unique = models.Constraint(
         "UNIQUE(webhook_token)", "The webhook token must be unique."
     )
@@ -295,10 +324,22 @@ class CrmCallcenterProvider(models.Model):
                 [("provider_id", "in", self.ids)], ["provider_id"], ["__count"]
             )
         )
+        lost_ends = dict(
+            self.env["crm.callcenter.call"]._read_group(
+                [
+                    ("provider_id", "in", self.ids),
+                    ("end_inferred", "=", True),
+                    ("create_date", ">=", fields.Datetime.now() - timedelta(days=7)),
+                ],
+                ["provider_id"],
+                ["__count"],
+            )
+        )
         health = self._read_event_health()
         for provider in self:
             figures = health.get(provider.id, {})
             provider.call_count = calls.get(provider, 0)
+            provider.lost_end_count = lost_ends.get(provider, 0)
             provider.last_event_at = figures.get("last_event_at", False)
             provider.event_today_count = figures.get("today", 0)
             provider.event_hour_count = figures.get("hour", 0)
@@ -364,6 +405,12 @@ class CrmCallcenterProvider(models.Model):
         self.ensure_one()
         return self.env["crm.callcenter.call"]._action_for_domain(
             [("provider_id", "=", self.id)]
+        )
+
+    def action_view_lost_end_calls(self):
+        self.ensure_one()
+        return self.env["crm.callcenter.call"]._action_for_domain(
+            [("provider_id", "=", self.id), ("end_inferred", "=", True)]
         )
 
     def action_view_error_events(self):

@@ -21,6 +21,7 @@ from . import (
     test_screen_pop,
     test_security,
     test_signature,
+    test_silent_calls,
     test_ui,
     test_ui_click_to_call,
     test_ui_screen_pop,
