@@ -499,7 +499,9 @@ class CrmCallcenterCall(models.Model):
             if not rows:
                 return closed
             for call_id, last_news in rows:
-                self.sudo().browse(call_id)._close_without_end(last_news)
+                call = self.sudo().browse(call_id)
+                # In its company, as the webhook folds its events.
+                call.with_company(call.company_id)._close_without_end(last_news)
             closed += len(rows)
             # The next batch is read in SQL: it must see these ended.
             self.env.flush_all()

@@ -1,4 +1,4 @@
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import CallcenterCase
 
@@ -47,3 +47,36 @@ class TestCallcenterUi(HttpCase, CallcenterCase):
             code,
             login="cc_agent_a",
         )
+
+
+@tagged("post_install", "-at_install")
+class TestCrmMenusClickEverywhere(HttpCase):
+    """Every menu of the CRM app (ours: Call Center, Telesales and their
+    reports and settings), each of its views and search filters opens
+    without a client error, for a manager and for an agent: Odoo's own
+    crawler, in the browser."""
+
+    def click_everywhere(self, login):
+        self.browser_js(
+            "/odoo",
+            "odoo.loader.modules.get('@web/webclient/clickbot/clickbot_loader')"
+            ".startClickEverywhere('crm.crm_menu_root');",
+            "odoo.isReady === true",
+            login=login,
+            timeout=600,
+            success_signal="clickbot test succeeded",
+        )
+
+    def test_as_admin(self):
+        self.env.ref("base.user_admin").tour_enabled = False
+        self.click_everywhere("admin")
+
+    def test_as_agent(self):
+        user = new_test_user(
+            self.env,
+            login="cc_click_agent",
+            groups="sales_team.group_sale_salesman,"
+            "crm_callcenter.crm_callcenter_group_agent",
+        )
+        user.tour_enabled = False
+        self.click_everywhere("cc_click_agent")
