@@ -11,6 +11,9 @@ every message into the same inbox as the webhooks
   race with another one (serialization failure, deadlock) is run again.
 * A lost connection is opened again after a capped exponential backoff with
   jitter; the adapter's subscription messages are sent on each connection.
+* After each connection, the center is asked which calls are in progress
+  (``ws_live_call_ids``): open calls that ended while the stream was down
+  are closed at once (a websocket replays nothing).
 * Providers added, archived or changed are noticed by polling the database.
 * Each provider's ``ws_state``, ``ws_state_at``, ``ws_error`` and
   ``ws_last_event_at`` say how its stream is doing, written from the
@@ -35,9 +38,11 @@ import signal
 import sys
 import threading
 import time
+from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlsplit
 
 import psycopg2
+import requests
 import websocket
 from psycopg2 import errors as pg_errors
 
@@ -139,6 +144,8 @@ class ProviderStream(threading.Thread):
         self.connections = 0
         self.messages = 0  # read from the socket and dealt with
         self.stored = 0  # of which given to the inbox
+        self.closed_on_connect = 0  # calls found ended at a (re)connection
+        self.connect_checks = 0  # (re)connections whose live calls were asked
         self._last_stamp = 0.0
 
     def stop(self):
@@ -230,6 +237,7 @@ class ProviderStream(threading.Thread):
             snap.name,
             snap.safe_url(),
         )
+        self._close_ended_calls()
         ws.settimeout(listener.recv_timeout)
         last_seen = time.monotonic()
         ping_sent = None
@@ -252,6 +260,48 @@ class ProviderStream(threading.Thread):
                 raise ConnectionLost("connection closed by the provider")
             if opcode in (websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_BINARY):
                 self.handle(frame.data.decode("utf-8", "replace"))
+
+    def _close_ended_calls(self):
+        """Close the calls that ended while the stream was down.
+
+        A websocket replays nothing: the end of a call that hung up while
+        the listener was away (or before it started) never comes. Right
+        after connecting, the center is asked which calls are in progress;
+        the provider's open calls Odoo heard of before and that are not
+        among them are closed at their last news. Best effort: when the
+        center cannot tell, the provider's time without news closes them.
+        """
+        try:
+            self._close_ended_calls_now()
+        finally:
+            self.connect_checks += 1
+
+    def _close_ended_calls_now(self):
+        snap = self.snapshot
+        # Not rounded: what was heard of in this very second counts as before.
+        before = datetime.now(timezone.utc).replace(tzinfo=None)
+        try:
+            live = snap.adapter.ws_live_call_ids(snap.config)
+        except (requests.RequestException, ValueError) as exc:
+            _logger.warning(
+                "Call center stream of provider %s: the calls in progress could "
+                "not be read (%s); calls that ended meanwhile close after the "
+                "provider's time without news",
+                snap.provider_id,
+                snap.scrub(f"{exc.__class__.__name__}: {exc}"),
+            )
+            return
+        if live is None:
+            return
+        closed = self.listener.close_calls_not_live(snap, live, before)
+        if closed:
+            _logger.info(
+                "Call center stream of provider %s: %s call(s) ended while the "
+                "stream was down, closed",
+                snap.provider_id,
+                closed,
+            )
+        self.closed_on_connect += closed
 
     def _close(self):
         ws, self.ws = self.ws, None
@@ -465,6 +515,33 @@ class Listener:
             attempt,
             message,
         )
+
+    def close_calls_not_live(self, snapshot, live_ids, before):
+        """Close the provider's open calls the center no longer has (see
+        ``ProviderStream._close_ended_calls``); how many. Retried on
+        concurrency errors; on any other error they wait for the sweep."""
+        for attempt in range(1, MAX_STORE_ATTEMPTS + 1):
+            try:
+                with self.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    provider = env["crm.callcenter.provider"].browse(
+                        snapshot.provider_id
+                    )
+                    if not provider.exists():
+                        return 0
+                    return env["crm.callcenter.call"]._close_calls_not_live(
+                        provider, live_ids, before
+                    )
+            except CONCURRENCY_ERRORS:
+                time.sleep(backoff_delay(attempt, 0.05, 2.0))
+            except Exception:
+                _logger.exception(
+                    "Call center listener could not close the ended calls of "
+                    "provider %s",
+                    snapshot.provider_id,
+                )
+                return 0
+        return 0
 
     def _store_failed(self, snapshot, dedup_key, message, events, exc):
         """Keep the raw message in error for the retry cron."""

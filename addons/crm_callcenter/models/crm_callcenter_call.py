@@ -461,6 +461,46 @@ class CrmCallcenterCall(models.Model):
         it, and its new row version makes this transaction retry.
         """
         now = now or fields.Datetime.now()
+        minutes = SQL(
+            "CASE WHEN c.state = 'ringing' THEN p.ringing_timeout_minutes"
+            " ELSE p.live_timeout_minutes END"
+        )
+        return self._close_open_calls(
+            SQL(
+                "%(minutes)s > 0 AND GREATEST(c.create_date, news.last_received)"
+                " < %(now)s - make_interval(mins => %(minutes)s)",
+                minutes=minutes,
+                now=now,
+            ),
+            now,
+        )
+
+    @api.model
+    def _close_calls_not_live(self, provider, live_ids, before):
+        """Close the provider's open calls that the center no longer has.
+
+        Asked when its event stream (re)connects: the center lists the
+        calls in progress (``live_ids``, their external ids); an open call
+        heard of before ``before`` and not among them ended while nobody
+        listened. Closed as the sweep closes calls, at their last news,
+        without waiting for the provider's time without news.
+        """
+        return self._close_open_calls(
+            SQL(
+                "c.provider_id = %s AND c.external_call_id != ALL(%s)"
+                " AND GREATEST(c.create_date, news.last_received) < %s",
+                provider.id,
+                sorted(live_ids),
+                before,
+            ),
+            fields.Datetime.now(),
+        )
+
+    @api.model
+    def _close_open_calls(self, condition, now):
+        """Close the open calls that ``condition`` (SQL on the call ``c``,
+        its provider ``p`` and ``news``, its last events) selects, at their
+        last news; committed a batch at a time. How many were closed."""
         cr = self.env.cr
         closed = 0
         while True:
@@ -478,20 +518,13 @@ class CrmCallcenterCall(models.Model):
                                       AS last_time
                              FROM crm_callcenter_event e
                             WHERE e.call_id = c.id) news
-                     CROSS JOIN LATERAL (
-                           SELECT CASE WHEN c.state = 'ringing'
-                                       THEN p.ringing_timeout_minutes
-                                       ELSE p.live_timeout_minutes END AS minutes
-                           ) timeout
-                     WHERE c.state != 'ended'
-                       AND timeout.minutes > 0
-                       AND GREATEST(c.create_date, news.last_received)
-                           < %(now)s - make_interval(mins => timeout.minutes)
+                     WHERE c.state != 'ended' AND %(condition)s
                      ORDER BY c.id
                      LIMIT %(limit)s
                        FOR NO KEY UPDATE OF c SKIP LOCKED
                     """,
                     now=now,
+                    condition=condition,
                     limit=SILENT_BATCH,
                 )
             )

@@ -276,6 +276,10 @@ class AriServer:
         self.handshakes = []  # (path, query, headers) of accepted upgrades
         self.refused = 0
         self.received = []  # text frames the client sent
+        # GET /ari/channels: the channels up now, or an HTTP error status.
+        self.channels = []
+        self.channels_status = 200
+        self.channel_requests = 0
         self.client_closes = 0  # close frames the client sent
         self.conn = None
         self._lock = threading.Condition()
@@ -334,6 +338,9 @@ class AriServer:
             )
             conn.close()
             return
+        if "sec-websocket-key" not in headers:
+            self._rest(conn, request_line.split(" ")[0], parts.path)
+            return
         accept = base64.b64encode(
             hashlib.sha1((headers["sec-websocket-key"] + WS_GUID).encode()).digest()
         ).decode()
@@ -349,6 +356,23 @@ class AriServer:
             self.handshakes.append((parts.path, query, headers))
             self._lock.notify_all()
         threading.Thread(target=self._read_loop, args=(conn,), daemon=True).start()
+
+    def _rest(self, conn, method, path):
+        """The REST API beside the websocket: ``GET /ari/channels``."""
+        if (method, path) == ("GET", "/ari/channels"):
+            status = self.channels_status
+            body = json.dumps(self.channels if status == 200 else {}).encode()
+            with self._lock:
+                self.channel_requests += 1
+                self._lock.notify_all()
+        else:
+            status, body = 404, b'{"message": "Resource not found"}'
+        conn.sendall(
+            f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
+        conn.close()
 
     def _recv_exact(self, conn, size):
         data = b""

@@ -19,6 +19,7 @@ import time
 import uuid
 from unittest.mock import patch
 
+import requests
 from psycopg2 import errors as pg_errors
 
 from odoo import SUPERUSER_ID, api
@@ -106,6 +107,46 @@ class TestListenerStore(AriCase):
         event._process()
         self.assertEqual(event.state, "done")
         self.assertEqual(event.call_id.state, "ringing")
+
+
+class TestLiveCalls(AriCase):
+    """``GET /ari/channels`` read as the calls in progress."""
+
+    def setUp(self):
+        super().setUp()
+        self.server = AriServer()
+        self.addCleanup(self.server.close)
+        self.ari.asterisk_ari_url = self.server.url
+        self.adapter = self.ari._get_adapter()
+
+    def live(self):
+        return self.adapter.ws_live_call_ids(self.ari._get_adapter_config())
+
+    def test_each_channel_names_its_call(self):
+        customer = self.asterisk.inbound()
+        agent = self.asterisk.agent_leg(customer)
+        orphan = self.asterisk.inbound(number="79160000000")
+        del orphan["channelvars"]
+        self.server.channels = [customer, agent, orphan]
+        self.assertEqual(self.live(), {customer["id"], orphan["id"]})
+        self.server.channels = []
+        self.assertEqual(self.live(), set())
+
+    def test_api_key_authentication(self):
+        self.ari.asterisk_ari_auth = "api_key"
+        self.assertEqual(self.live(), set())
+        self.ari.asterisk_ari_password = "wrong"
+        with self.assertRaises(requests.HTTPError):
+            self.live()
+
+    def test_answers_that_are_no_channel_list(self):
+        for answer in ({"channels": []}, [{"name": "PJSIP/101"}], ["x"]):
+            self.server.channels = answer
+            with self.subTest(answer=answer), self.assertRaises(ValueError):
+                self.live()
+        self.server.channels_status = 503
+        with self.assertRaises(requests.HTTPError):
+            self.live()
 
 
 class TestCallcenterListen(AriCase):
@@ -235,10 +276,13 @@ class TestCallcenterListen(AriCase):
             self.assertEqual(
                 self.ari_calls(env["crm.callcenter.provider"]).state, "answered"
             )
+        # The call goes on at the PBX: its channel is up.
+        self.server.channels = [json.loads(before[0])["channel"]]
         with self.assertLogs(LISTENER_LOGGER, logging.WARNING) as logs:
             self.server.drop()
             self.server.wait_connections(2)
         self.assertIn("reconnecting", logs.output[0])
+        self.server.wait_for(lambda: self.server.channel_requests == 2)
         # Subscribed again: same application, subscribeAll and credentials.
         (path, query, headers), (path2, query2, headers2) = self.server.handshakes
         self.assertEqual((path2, query2), (path, query))
@@ -253,7 +297,52 @@ class TestCallcenterListen(AriCase):
             call, [{"state": "ended", "outcome": "answered", "billsec": 60}]
         )
         self.assertEqual(len(call.event_ids), 7, "each message stored once")
+        self.assertFalse(call.end_inferred, "never closed: the PBX still had it")
         self.assertEqual(self.listener.streams, {})
+
+    def cut_during_calls(self):
+        """Two answered calls (101 and 102); the connection drops; the first
+        one hangs up while the listener is away, the second goes on."""
+        lost = self.asterisk.answered_call()[:8]
+        kept = self.asterisk.answered_call(number="79161230000", extension="102")[:8]
+        self.server.wait_connections(1)
+        self.wait_state("connected")
+        self.send_and_wait(*lost, *kept)
+        self.server.channels = [json.loads(kept[0])["channel"]]
+        with self.assertLogs(LISTENER_LOGGER, logging.WARNING) as logs:
+            self.server.drop()
+            self.server.wait_connections(2)
+            stream = self.stream()
+            wait_until(lambda: stream.connect_checks == 2, message="the check")
+        return logs
+
+    def test_calls_that_ended_while_disconnected_are_closed_on_reconnect(self):
+        """A websocket replays nothing: the end of a call that hung up while
+        the listener was away never comes. On reconnecting, the listener
+        asks the PBX for its channels: calls it no longer has are closed at
+        once, the others stay open."""
+        self.cut_during_calls()
+        self.assertEqual(self.stream().closed_on_connect, 1)
+        self.stop_listener()
+        calls = {call.user_id: call for call in self.calls()}
+        self.assertRecordValues(
+            calls[self.agent],
+            [{"state": "ended", "outcome": "answered", "end_inferred": True}],
+        )
+        self.assertRecordValues(
+            calls[self.agent_b], [{"state": "answered", "end_inferred": False}]
+        )
+        self.assertNotEqual(self.agent.callcenter_presence, "in_call")
+        self.assertEqual(self.agent_b.callcenter_presence, "in_call")
+
+    def test_when_the_pbx_cannot_list_its_channels_calls_stay_open(self):
+        self.server.channels_status = 500
+        logs = self.cut_during_calls()
+        self.assertTrue(
+            any("calls in progress could not be read" in line for line in logs.output)
+        )
+        self.stop_listener()
+        self.assertEqual(set(self.calls().mapped("state")), {"answered"})
 
     def test_application_taken_by_another_client(self):
         self.server.wait_connections(1)

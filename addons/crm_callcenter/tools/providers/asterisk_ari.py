@@ -82,6 +82,7 @@ from odoo.tools.translate import LazyTranslate
 from ..call_event import CallEvent, aware_to_utc
 from ..signature import SignatureError
 from .base import (
+    DEFAULT_TIMEOUT,
     OriginateError,
     OriginateResult,
     PayloadError,
@@ -541,6 +542,33 @@ class AsteriskAriAdapter(ProviderAdapter):
         # The application and subscribeAll are in the URL: each connection
         # subscribes again by itself.
         return []
+
+    def ws_live_call_ids(self, config):
+        """``GET /ari/channels``: the call (linkedid) of every channel up."""
+        auth = None
+        if config.get("ari_auth") != "api_key":
+            auth = (config.get("ari_user"), config.get("ari_password"))
+        response = requests.get(
+            self._rest_url(config, "/channels"),
+            params=self._api_key_query(config),
+            auth=auth,
+            timeout=config.get("timeout") or DEFAULT_TIMEOUT,
+        )
+        response.raise_for_status()
+        channels = response.json()
+        if not isinstance(channels, list):
+            raise ValueError("GET /ari/channels did not answer a list of channels")
+        live = set()
+        for channel in channels:
+            if not isinstance(channel, dict) or not isinstance(channel.get("id"), str):
+                raise ValueError("GET /ari/channels answered a channel without id")
+            try:
+                live.add(self.call_id(channel))
+            except PayloadError:
+                # Without its linkedid, a channel keeps at least its own
+                # call open (a root channel's id is the linkedid).
+                live.add(channel["id"])
+        return live
 
     # -- click-to-call ---------------------------------------------------------
 

@@ -220,6 +220,17 @@ class ProviderAdapter:
         """Messages (str) to send right after each (re)connection."""
         return []
 
+    def ws_live_call_ids(self, config):
+        """External ids of the calls in progress at the center now, or None
+        when the provider cannot tell.
+
+        Asked each time the event stream (re)connects: the calls Odoo still
+        holds open that are not among them ended while the stream was down
+        (a websocket replays nothing). Raise ``requests.RequestException``
+        or ``ValueError`` when the answer cannot be had or read.
+        """
+        return None
+
     def ws_parse(self, message):
         """``(dedup_key, events)`` of one websocket message (str).
 
