@@ -38,6 +38,7 @@ import signal
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from urllib.parse import parse_qsl, urlsplit
 
@@ -464,6 +465,15 @@ class Listener:
     def cursor(self):
         return Registry(self.dbname).cursor()
 
+    @contextmanager
+    def provider_env(self, snapshot):
+        """The provider of ``snapshot`` in a transaction of its own, as
+        superuser (None once deleted)."""
+        with self.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            provider = env["crm.callcenter.provider"].browse(snapshot.provider_id)
+            yield provider if provider.exists() else None
+
     def store(self, snapshot, dedup_key, message, events):
         """Receive one message in its own transaction, retried on
         concurrency errors; never loses it without a trace."""
@@ -472,13 +482,10 @@ class Listener:
         while True:
             attempt += 1
             try:
-                with self.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    provider = env["crm.callcenter.provider"].browse(
-                        snapshot.provider_id
-                    )
-                    if not provider.exists():
+                with self.provider_env(snapshot) as provider:
+                    if not provider:
                         return
+                    env = provider.env
                     provider = provider.with_company(provider.company_id)
                     env["crm.callcenter.event"].with_company(
                         provider.company_id
@@ -522,14 +529,10 @@ class Listener:
         concurrency errors; on any other error they wait for the sweep."""
         for attempt in range(1, MAX_STORE_ATTEMPTS + 1):
             try:
-                with self.cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    provider = env["crm.callcenter.provider"].browse(
-                        snapshot.provider_id
-                    )
-                    if not provider.exists():
+                with self.provider_env(snapshot) as provider:
+                    if not provider:
                         return 0
-                    return env["crm.callcenter.call"]._close_calls_not_live(
+                    return provider.env["crm.callcenter.call"]._close_calls_not_live(
                         provider, live_ids, before
                     )
             except CONCURRENCY_ERRORS:

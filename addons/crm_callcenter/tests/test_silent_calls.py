@@ -76,6 +76,10 @@ class TestSilentCalls(CallcenterCase):
         action = provider.action_view_lost_end_calls()
         self.assertEqual(self.env["crm.callcenter.call"].search(action["domain"]), call)
 
+    def detail(self, call_id, at, **data):
+        """A ``call.updated`` of the call, sent by the center now."""
+        self.feed([self.center.event("call.updated", call_id, at=at, **data)])
+
     def test_call_in_progress_without_end_frees_its_agent(self):
         self.provider.wrapup_seconds = 0
         stale = self.answer("sil-2")
@@ -118,15 +122,10 @@ class TestSilentCalls(CallcenterCase):
     def test_recent_news_keeps_a_call_open(self):
         call = self.answer("sil-4")
         # Hours later (the center's clock), a detail of the call arrives now.
-        self.feed(
-            [
-                self.center.event(
-                    "call.updated",
-                    "sil-4",
-                    at=BASE_TIME + timedelta(hours=5),
-                    recording_url="https://rec.example.com/sil-4.mp3",
-                )
-            ]
+        self.detail(
+            "sil-4",
+            BASE_TIME + timedelta(hours=5),
+            recording_url="https://rec.example.com/sil-4.mp3",
         )
         self.assertEqual(self.sweep(200), 0)
         self.assertEqual(call.state, "answered")
@@ -162,16 +161,7 @@ class TestSilentCalls(CallcenterCase):
     def test_a_late_end_earlier_than_the_inferred_one_still_wins(self):
         call = self.answer("sil-7")
         # A detail sent long after the answer moves the last news later.
-        self.feed(
-            [
-                self.center.event(
-                    "call.updated",
-                    "sil-7",
-                    at=BASE_TIME + timedelta(minutes=30),
-                    agent="101",
-                )
-            ]
-        )
+        self.detail("sil-7", BASE_TIME + timedelta(minutes=30), agent="101")
         self.sweep(241)
         self.assertEqual(call.ended_at, BASE_TIME + timedelta(minutes=30))
         self.feed(
