@@ -483,15 +483,19 @@ class CrmCallcenterCall(models.Model):
         calls in progress (``live_ids``, their external ids); an open call
         heard of before ``before`` and not among them ended while nobody
         listened. Closed as the sweep closes calls, at their last news,
-        without waiting for the provider's time without news.
+        without waiting for the provider's time without news. A call placed
+        from Odoo that the center has not reported yet may still be on its
+        way to the PBX: it is left to the sweep for its first minute.
         """
         return self._close_open_calls(
             SQL(
-                "c.provider_id = %s AND c.external_call_id != ALL(%s)"
-                " AND GREATEST(c.create_date, news.last_received) < %s",
-                provider.id,
-                sorted(live_ids),
-                before,
+                "c.provider_id = %(provider)s AND c.external_call_id != ALL(%(live)s)"
+                " AND GREATEST(c.create_date, news.last_received) < %(before)s"
+                " AND (news.last_received IS NOT NULL"
+                "      OR c.create_date < %(before)s - interval '1 minute')",
+                provider=provider.id,
+                live=sorted(live_ids),
+                before=before,
             ),
             fields.Datetime.now(),
         )
@@ -531,8 +535,8 @@ class CrmCallcenterCall(models.Model):
             rows = cr.fetchall()
             if not rows:
                 return closed
-            for call_id, last_news in rows:
-                call = self.sudo().browse(call_id)
+            calls = self.sudo().browse([row[0] for row in rows])
+            for call, (_call_id, last_news) in zip(calls, rows, strict=True):
                 # In its company, as the webhook folds its events.
                 call.with_company(call.company_id)._close_without_end(last_news)
             closed += len(rows)

@@ -215,3 +215,39 @@ class TestSilentCalls(CallcenterCase):
             [{"state": "ended", "outcome": "no_answer", "is_missed": False}],
         )
         self.assertFalse(call.callback_queued, "outbound: nobody to call back")
+
+    def test_calls_the_center_no_longer_has(self):
+        """What the listener does when its stream reconnects."""
+        gone = self.answer("sil-gone")
+        live = self.answer("sil-live")
+        placed = self.env["crm.callcenter.call"].create(
+            {
+                "provider_id": self.provider.id,
+                "company_id": self.provider.company_id.id,
+                "external_call_id": "odoo-c2c-on-its-way",
+                "direction": "outbound",
+                "to_number": "+84903555111",
+            }
+        )
+        Call = self.env["crm.callcenter.call"]
+        after_events = fields.Datetime.now() + timedelta(seconds=1)
+        with patch.object(self.env.cr, "commit"):
+            Call._close_calls_not_live(self.provider, {"sil-live"}, after_events)
+        self.assertRecordValues(
+            gone, [{"state": "ended", "outcome": "answered", "end_inferred": True}]
+        )
+        self.assertEqual(live.state, "answered")
+        self.assertEqual(placed.state, "ringing", "maybe still on its way")
+        # Not heard of before the question: kept.
+        fresh = self.answer("sil-fresh")
+        with patch.object(self.env.cr, "commit"):
+            Call._close_calls_not_live(
+                self.provider, {"sil-live"}, fresh.event_ids[:1].received_at
+            )
+        self.assertEqual(fresh.state, "answered")
+        with patch.object(self.env.cr, "commit"):
+            Call._close_calls_not_live(
+                self.provider, {"sil-live"}, after_events + timedelta(minutes=2)
+            )
+        self.assertEqual(placed.state, "ended")
+        self.assertEqual(live.state, "answered")
