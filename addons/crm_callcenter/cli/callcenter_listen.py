@@ -283,7 +283,7 @@ class ProviderStream(threading.Thread):
         before = datetime.now(timezone.utc).replace(tzinfo=None)
         try:
             live = snap.adapter.ws_live_call_ids(snap.config)
-        except (requests.RequestException, ValueError) as exc:
+        except (requests.RequestException, ConnectionError, ValueError) as exc:
             _logger.warning(
                 "Call center stream of provider %s: the calls in progress could "
                 "not be read (%s); calls that ended meanwhile close after the "

@@ -7,6 +7,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 import responses
+from responses import matchers
 
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -851,6 +852,68 @@ class TestProviderKazoo(HttpCase, CallcenterCase):
                 },
             }
         )
+
+    @responses.activate
+    def test_blackhole_reconnection_asks_for_the_legs_up(self):
+        """What the listener asks after each Blackhole (re)connection: the
+        legs up, every page of them (a missing page would close calls)."""
+        self.kazoo.write(
+            {
+                "kazoo_blackhole_enabled": True,
+                "kazoo_blackhole_url": "wss://kazoo.example.com:5555",
+            }
+        )
+        adapter = self.kazoo._get_adapter()
+        config = self.kazoo._get_adapter_config()
+        self.mock_auth(responses)
+        url = f"{API}/v2/accounts/{ACCOUNT}/channels"
+        first = responses.add(
+            responses.GET,
+            url,
+            match=[matchers.query_param_matcher({})],
+            json={
+                "auth_token": "tok-123",
+                "data": [
+                    {
+                        "answered": True,
+                        "authorizing_type": "device",
+                        "direction": "outbound",
+                        "other_leg": "inbound-leg-1",
+                        "uuid": "agent-leg-1",
+                        "timestamp": 63884942777,
+                    },
+                    {
+                        "answered": False,
+                        "direction": "inbound",
+                        "uuid": "inbound-leg-2",
+                    },
+                ],
+                "next_start_key": "page-2",
+                "status": "success",
+            },
+        )
+        responses.add(
+            responses.GET,
+            url,
+            match=[matchers.query_param_matcher({"start_key": "page-2"})],
+            json={"data": [{"uuid": "inbound-leg-3"}], "status": "success"},
+        )
+        self.assertEqual(
+            adapter.ws_live_call_ids(config),
+            {"agent-leg-1", "inbound-leg-1", "inbound-leg-2", "inbound-leg-3"},
+        )
+        self.assertEqual(first.calls[0].request.headers["X-Auth-Token"], "tok-123")
+
+        for status, body, error in (
+            (500, {"message": "boom"}, ConnectionError),
+            (200, {"data": {"uuid": "x"}}, ValueError),
+            (200, {"data": [{"other_leg": "x"}]}, ValueError),
+        ):
+            responses.reset()
+            self.mock_auth(responses)
+            responses.add(responses.GET, url, json=body, status=status)
+            with self.subTest(body=body), self.assertRaises(error):
+                adapter.ws_live_call_ids(config)
 
     @responses.activate
     def test_blackhole_subscribe_and_parse(self):

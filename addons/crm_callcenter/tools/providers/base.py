@@ -226,8 +226,9 @@ class ProviderAdapter:
 
         Asked each time the event stream (re)connects: the calls Odoo still
         holds open that are not among them ended while the stream was down
-        (a websocket replays nothing). Raise ``requests.RequestException``
-        or ``ValueError`` when the answer cannot be had or read.
+        (a websocket replays nothing). Raise ``requests.RequestException``,
+        ``ConnectionError`` or ``ValueError`` when the answer cannot be had
+        or read: never answer a partial list.
         """
         return None
 

@@ -112,6 +112,11 @@ BLACKHOLE_FIELDS = {
 _BRACKETS_RE = re.compile(r"\[([^\[\]]*)\]")
 
 
+# Pages of channels read after a Blackhole reconnection (Crossbar pages
+# hold 50 by default).
+CHANNEL_PAGES = 20
+
+
 class KazooApiError(ConnectionError):
     """Kazoo's API could not be used (unreachable, refused the API key)."""
 
@@ -393,6 +398,45 @@ class KazooAdapter(ProviderAdapter):
             "data": {"account_id": account, "bindings": BLACKHOLE_BINDINGS},
         }
         return [json.dumps(message)]
+
+    def ws_live_call_ids(self, config):
+        """The legs up now (Crossbar ``GET /v2/accounts/<id>/channels``):
+        each channel's ``uuid`` and ``other_leg``, which covers the leg a
+        call is named after (see the module docstring). Pages are followed:
+        a missing page would close calls still in progress."""
+        base, account = self._api_base(config, error=KazooApiError)
+        headers = {"X-Auth-Token": self._auth_token(config)}
+        live = set()
+        params = {}
+        for _page in range(CHANNEL_PAGES):
+            response = self._request(
+                config,
+                "GET",
+                f"{base}/v2/accounts/{quote(account, safe='')}/channels",
+                headers=headers,
+                params=params,
+            )
+            if not response.ok:
+                raise KazooApiError(
+                    f"Kazoo answered HTTP {response.status_code} for the channels"
+                )
+            doc = self._json(response)
+            channels = doc.get("data")
+            if not isinstance(channels, list):
+                raise ValueError("Kazoo's channels answer has no list of channels")
+            for channel in channels:
+                uuid = text(channel.get("uuid")) if isinstance(channel, dict) else None
+                if not uuid:
+                    raise ValueError("Kazoo answered a channel without uuid")
+                live.add(uuid)
+                other = text(channel.get("other_leg"))
+                if other:
+                    live.add(other)
+            next_key = doc.get("next_start_key")
+            if next_key in (None, "", False):
+                return live
+            params = {"start_key": next_key}
+        raise ValueError(f"Kazoo listed more than {CHANNEL_PAGES} pages of channels")
 
     def ws_parse(self, message):
         try:
