@@ -556,24 +556,13 @@ class CrmCallcenterCall(models.Model):
             ended_at,
         )
         before = self._fold_snapshot()
-        merged = {
-            "state": "ended",
-            "started_at": self.started_at or ended_at,
-            "answered_at": self.answered_at,
-            "ended_at": ended_at,
-            "duration": self.duration,
-            "billsec": self.billsec,
-            "timing_reported": self.timing_reported,
-            "billsec_reported": self.billsec_reported,
-            "outcome_reported": self.outcome_reported,
-            "cost_reported": self.cost_reported,
-        }
         vals = {
             "state": "ended",
-            "started_at": merged["started_at"],
+            "started_at": self.started_at or ended_at,
             "ended_at": ended_at,
             "end_inferred": True,
         }
+        merged = {**self._end_inputs(), **vals}
         vals.update(self._derive_end_vals(self.direction, merged))
         if not merged["cost_reported"]:
             vals.update(
@@ -793,18 +782,7 @@ class CrmCallcenterCall(models.Model):
     def _prepare_fold_vals(
         self, call, provider, event, from_number, to_number, fallback_time=None
     ):
-        current = {
-            "state": call.state,
-            "started_at": call.started_at,
-            "answered_at": call.answered_at,
-            "ended_at": call.ended_at,
-            "duration": call.duration,
-            "billsec": call.billsec,
-            "timing_reported": call.timing_reported,
-            "billsec_reported": call.billsec_reported,
-            "outcome_reported": call.outcome_reported,
-            "cost_reported": call.cost_reported,
-        }
+        current = call._end_inputs()
         vals = {}
         fallback_time = fallback_time or fields.Datetime.now()
 
@@ -886,6 +864,22 @@ class CrmCallcenterCall(models.Model):
             key: value
             for key, value in vals.items()
             if call._fields[key].convert_to_write(call[key], call) != value
+        }
+
+    def _end_inputs(self):
+        """What the outcome, durations and cost of the call derive from."""
+        self.ensure_one()
+        return {
+            "state": self.state,
+            "started_at": self.started_at,
+            "answered_at": self.answered_at,
+            "ended_at": self.ended_at,
+            "duration": self.duration,
+            "billsec": self.billsec,
+            "timing_reported": self.timing_reported,
+            "billsec_reported": self.billsec_reported,
+            "outcome_reported": self.outcome_reported,
+            "cost_reported": self.cost_reported,
         }
 
     @api.model
