@@ -564,6 +564,9 @@ class CrmCallcenterCall(models.Model):
         }
         merged = {**self._end_inputs(), **vals}
         vals.update(self._derive_end_vals(self.direction, merged))
+        # Missed, but nobody knows that the caller hung up: not counted in
+        # the abandonment rate (the center's late end may still say so).
+        vals["is_abandoned"] = False
         if not merged["cost_reported"]:
             vals.update(
                 self._derive_rated_cost_vals(self, provider, {**merged, **vals})

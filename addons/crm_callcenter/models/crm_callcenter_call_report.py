@@ -139,6 +139,8 @@ class CrmCallcenterCall(models.Model):
         inbound = SQL("%s = 'inbound'", column("direction"))
         answered = SQL("%s = 'answered'", column("outcome"))
         inbound_answered = SQL("%s AND %s", inbound, answered)
+        # A call closed without its end event has no known talk time.
+        end_lost = SQL("%s IS TRUE", column("end_inferred"))
         return [
             ("calls", SQL("COUNT(*)")),
             ("calls_in", SQL("COUNT(*) FILTER (WHERE %s)", inbound)),
@@ -173,8 +175,14 @@ class CrmCallcenterCall(models.Model):
             ),
             (
                 "avg_handle_time",
-                SQL("AVG(%s) FILTER (WHERE %s)", column("billsec"), answered),
+                SQL(
+                    "AVG(%s) FILTER (WHERE %s AND NOT (%s))",
+                    column("billsec"),
+                    answered,
+                    end_lost,
+                ),
             ),
+            ("ends_lost", SQL("COUNT(*) FILTER (WHERE %s)", end_lost)),
         ]
 
     @api.model
@@ -213,6 +221,7 @@ class CrmCallcenterCall(models.Model):
             "abandoned",
             "within_service_level",
             "pending_callbacks",
+            "ends_lost",
         )
         kpis = {name: row.get(name) or 0 for name in counts}
         inbound = kpis["calls_in"]

@@ -1,4 +1,5 @@
 from datetime import datetime, timedelta
+from unittest.mock import patch
 
 from odoo import fields
 from odoo.exceptions import AccessError, UserError
@@ -161,6 +162,39 @@ class TestCallReports(CallReportCase):
         self.assertEqual(self.company.callcenter_service_level_seconds, 20)
         self.assertAlmostEqual(totals["service_level"], 2 / 5)
         self.assertEqual(totals["pending_callbacks"], 2)  # c5 c6
+
+    def test_calls_whose_end_was_lost(self):
+        """A call closed without its end counts, but its guessed talk time
+        stays out of the handle time, and the figure tells how many."""
+        self.assertEqual(self.dashboard()["totals"]["ends_lost"], 0)
+        start = DAY + timedelta(hours=6)
+        common = {"from_": "0903000010", "to": "+842838123456", "agent": "102"}
+        self.feed(
+            [
+                self.center.event("call.ringing", "c9", at=start, **common),
+                self.center.event(
+                    "call.answered", "c9", at=start + timedelta(seconds=8), **common
+                ),
+            ]
+        )
+        c9 = self.get_call("c9")
+        later = fields.Datetime.now() + timedelta(hours=5)
+        with patch.object(self.env.cr, "commit"):
+            self.env["crm.callcenter.call"]._close_silent_calls(now=later)
+        self.assertRecordValues(
+            c9, [{"state": "ended", "outcome": "answered", "end_inferred": True}]
+        )
+
+        totals = self.dashboard()["totals"]
+        self.assertEqual(totals["ends_lost"], 1)
+        self.assertEqual(totals["answered"], 5, "it was answered")
+        self.assertAlmostEqual(totals["avg_speed_of_answer"], (10 + 30 + 20 + 8) / 4)
+        # Its talk time is unknown: the known ones only.
+        self.assertAlmostEqual(totals["avg_handle_time"], (60 + 120 + 150 + 30) / 4)
+        groups = {group["label"]: group for group in self.dashboard()["groups"]}
+        self.assertEqual(groups["Agent B"]["ends_lost"], 1)
+        self.assertEqual(groups["Agent A"]["ends_lost"], 0)
+        self.assertAlmostEqual(groups["Agent B"]["avg_handle_time"], 30.0)
 
     def test_service_level_threshold_is_the_company_setting(self):
         settings = self.env["res.config.settings"].create(
@@ -376,6 +410,57 @@ class TestCallReportsUi(HttpCase, CallReportCase):
                     waitList();
                 } else if (Date.now() > deadline) {
                     console.error('dashboard not shown: ' + document.body.innerText.slice(0, 800));
+                } else {
+                    setTimeout(check, 100);
+                }
+            };
+            check();
+        """
+        self.browser_js(
+            "/odoo/action-crm_callcenter.crm_callcenter_dashboard_action",
+            code,
+            login="cc_manager",
+        )
+
+    def test_lost_ends_tile_opens_those_calls(self):
+        start = fields.Datetime.now() - timedelta(hours=2)
+        self.inbound("ui-1", start, 10, 60)
+        common = {"from_": "0903000011", "to": "+842838123456", "agent": "101"}
+        self.feed(
+            [
+                self.center.event("call.ringing", "ui-3", at=start, **common),
+                self.center.event(
+                    "call.answered", "ui-3", at=start + timedelta(seconds=5), **common
+                ),
+            ]
+        )
+        with patch.object(self.env.cr, "commit"):
+            self.env["crm.callcenter.call"]._close_silent_calls(
+                now=fields.Datetime.now() + timedelta(hours=5)
+            )
+        self.assertTrue(self.get_call("ui-3").end_inferred)
+        code = """
+            const deadline = Date.now() + 20000;
+            const check = () => {
+                const tile = document.querySelector('.o_crm_callcenter_kpi_ends_lost');
+                if (tile && document.querySelector('.o_crm_callcenter_kpi_calls_in')) {
+                    tile.click();
+                    const waitList = () => {
+                        const rows = [...document.querySelectorAll('.o_list_view .o_data_row')];
+                        if (rows.length && rows.every(
+                                (row) => !row.textContent.includes('+84903555111'))
+                                && rows.some((row) => row.textContent.includes('+84903000011'))) {
+                            console.log('test successful');
+                        } else if (Date.now() > deadline) {
+                            console.error('the tile did not open the calls without end: '
+                                + document.body.innerText.slice(0, 800));
+                        } else {
+                            setTimeout(waitList, 100);
+                        }
+                    };
+                    waitList();
+                } else if (Date.now() > deadline) {
+                    console.error('no End Not Reported tile: ' + document.body.innerText.slice(0, 800));
                 } else {
                     setTimeout(check, 100);
                 }

@@ -50,6 +50,8 @@ class TestSilentCalls(CallcenterCase):
                     "state": "ended",
                     "outcome": "missed",
                     "is_missed": True,
+                    # Nobody knows that the caller hung up.
+                    "is_abandoned": False,
                     "end_inferred": True,
                     "ended_at": BASE_TIME,
                     "duration": 0,
@@ -177,6 +179,36 @@ class TestSilentCalls(CallcenterCase):
         self.assertEqual(call.ended_at, BASE_TIME + timedelta(minutes=5))
         self.assertEqual(call.billsec, 5 * 60 - 12)
         self.assertFalse(call.end_inferred)
+
+    def test_a_late_end_says_whether_the_caller_abandoned(self):
+        call = self.ring("sil-10", agent="101")
+        self.sweep(61)
+        self.assertRecordValues(
+            call, [{"is_missed": True, "is_abandoned": False, "end_inferred": True}]
+        )
+        # The center reports at last that the caller hung up while ringing.
+        self.feed(
+            [
+                self.center.event(
+                    "call.ended",
+                    "sil-10",
+                    at=BASE_TIME + timedelta(seconds=40),
+                    agent="101",
+                )
+            ]
+        )
+        self.assertRecordValues(
+            call,
+            [
+                {
+                    "outcome": "missed",
+                    "is_missed": True,
+                    "is_abandoned": True,
+                    "end_inferred": False,
+                    "ended_at": BASE_TIME + timedelta(seconds=40),
+                }
+            ],
+        )
 
     def test_a_late_answer_turns_the_missed_call_into_an_answered_one(self):
         call = self.ring("sil-8", agent="101")

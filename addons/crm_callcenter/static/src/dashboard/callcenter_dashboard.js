@@ -159,7 +159,7 @@ export class CallcenterDashboard extends PeriodDashboard {
         const totals = this.totals;
         const pending = this.state.data.pending;
         const oldest = pending.calls[0];
-        return [
+        const tiles = [
             { name: "calls_in", label: _t("Calls In"), value: this.formatCount(totals.calls_in) },
             { name: "calls_out", label: _t("Calls Out"), value: this.formatCount(totals.calls_out) },
             { name: "answered", label: _t("Answered"), value: this.formatCount(totals.answered) },
@@ -190,6 +190,18 @@ export class CallcenterDashboard extends PeriodDashboard {
                     : "",
             },
         ];
+        if (totals.ends_lost) {
+            // Calls closed without their end event: their figures are
+            // partly guessed, and the center's events get lost.
+            tiles.push({
+                name: "ends_lost",
+                label: _t("End Not Reported"),
+                value: this.formatCount(totals.ends_lost),
+                sub: _t("not in the handle time"),
+                onClick: () => this.openEndsLost(),
+            });
+        }
+        return tiles;
     }
 
     formatCount(value) {
@@ -224,6 +236,13 @@ export class CallcenterDashboard extends PeriodDashboard {
 
     openAll() {
         return this.openCalls(this.state.data.domain, _t("Calls"));
+    }
+
+    openEndsLost() {
+        return this.openCalls(
+            [...this.state.data.domain, ["end_inferred", "=", true]],
+            _t("End Not Reported")
+        );
     }
 
     openPending() {
