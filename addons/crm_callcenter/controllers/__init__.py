@@ -1,1 +1,1 @@
-from . import lookup, webhook
+from . import lookup, recording, webhook

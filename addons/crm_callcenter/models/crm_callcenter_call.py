@@ -16,7 +16,12 @@ from odoo.tools import SQL, plaintext2html
 
 from ..tools.call_event import OUTCOMES, STATE_RANK, seconds_between
 from ..tools.phone import normalize_number
-from ..tools.providers import ADAPTERS, OriginateError, OriginateResult
+from ..tools.providers import (
+    ADAPTERS,
+    OriginateError,
+    OriginateResult,
+    RecordingError,
+)
 from .crm_callcenter_event import CONCURRENCY_ERRORS
 
 _logger = logging.getLogger(__name__)
@@ -159,6 +164,11 @@ class CrmCallcenterCall(models.Model):
     hangup_cause = fields.Char(readonly=True)
     recording_url = fields.Char(readonly=True)
     recording_id = fields.Char("Recording Reference", readonly=True)
+    has_recording = fields.Boolean(
+        "Recording",
+        compute="_compute_has_recording",
+        help="The center recorded this call: it can be listened to here.",
+    )
     caller_name = fields.Char(readonly=True, help="Caller name the PBX sent.")
     correlation_id = fields.Char(
         readonly=True,
@@ -264,6 +274,26 @@ class CrmCallcenterCall(models.Model):
             call.candidate_count = len(call.candidate_lead_ids) + len(
                 call.candidate_partner_ids
             )
+
+    @api.depends("provider_id.code", "recording_url", "recording_id")
+    def _compute_has_recording(self):
+        for call in self:
+            adapter = ADAPTERS.get(call.provider_id.code)
+            call.has_recording = bool(adapter) and adapter().has_recording(
+                call.recording_url, call.recording_id
+            )
+
+    def _recording_source(self):
+        """Where to download this call's recording from (asked of its
+        provider when a user plays it); raises RecordingError."""
+        self.ensure_one()
+        provider = self.provider_id.sudo()
+        adapter = provider._get_adapter()
+        if not adapter.has_recording(self.recording_url, self.recording_id):
+            raise RecordingError(self.env._("This call has no recording."))
+        return adapter.recording_source(
+            provider._get_adapter_config(), self.recording_url, self.recording_id
+        )
 
     def _compute_display_name(self):
         for call in self:

@@ -21,6 +21,8 @@ from .base import (
     OriginateResult,
     PayloadError,
     ProviderAdapter,
+    RecordingError,
+    RecordingSource,
     StreamError,
     get_adapter,
 )
@@ -32,6 +34,8 @@ __all__ = [
     "OriginateResult",
     "PayloadError",
     "ProviderAdapter",
+    "RecordingError",
+    "RecordingSource",
     "StreamError",
     "asterisk_ari",
     "freeswitch",

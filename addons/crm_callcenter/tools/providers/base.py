@@ -8,6 +8,7 @@ controller, the websocket listener and the models call it with plain data.
 """
 
 import dataclasses
+from urllib.parse import urlsplit
 
 import requests
 
@@ -43,6 +44,29 @@ class OriginateError(Exception):
     The message is shown to the user as is: keep it short, translated by the
     caller when it is one of ours, and free of secrets.
     """
+
+
+class RecordingError(Exception):
+    """A call's recording cannot be had; the message is shown to the user
+    (short, translated, free of secrets)."""
+
+
+@dataclasses.dataclass
+class RecordingSource:
+    """Where a call's recording is downloaded from.
+
+    ``auth`` set: only Odoo may fetch ``url`` (provider credentials), and
+    relays the audio; otherwise the browser is sent to ``url`` (a public or
+    short-lived signed link).
+    """
+
+    url: str
+    auth: tuple | None = None
+
+
+def is_web_url(value):
+    """Whether ``value`` is an http(s) link (what a browser may be sent to)."""
+    return bool(value) and urlsplit(value).scheme in ("http", "https")
 
 
 @dataclasses.dataclass
@@ -205,6 +229,23 @@ class ProviderAdapter:
         HTTP error or timeout (``config["timeout"]`` seconds).
         """
         raise OriginateError("this provider cannot place calls")
+
+    # -- call recordings -----------------------------------------------------
+
+    def has_recording(self, recording_url, recording_id):
+        """Whether a call with these values has a recording to listen to."""
+        return is_web_url(recording_url)
+
+    def recording_source(self, config, recording_url, recording_id):
+        """The :class:`RecordingSource` of a call's recording, asked when a
+        user plays it (links of some providers only live a few minutes).
+
+        By default the link the center reported. Raise
+        :class:`RecordingError` when the provider refuses or fails.
+        """
+        if not is_web_url(recording_url):
+            raise RecordingError(_lt("This call has no recording."))
+        return RecordingSource(url=recording_url)
 
     # -- websocket event streams --------------------------------------------
 

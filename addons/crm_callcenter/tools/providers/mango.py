@@ -55,6 +55,9 @@ from .base import (
     OriginateResult,
     PayloadError,
     ProviderAdapter,
+    RecordingError,
+    RecordingSource,
+    is_web_url,
     register,
 )
 
@@ -454,6 +457,51 @@ class MangoAdapter(ProviderAdapter):
         return self._signed_form(config, doc).encode(), {
             "Content-Type": "application/x-www-form-urlencoded"
         }
+
+    # -- call recordings -----------------------------------------------------
+
+    def has_recording(self, recording_url, recording_id):
+        return bool(recording_id) or super().has_recording(recording_url, recording_id)
+
+    def recording_source(self, config, recording_url, recording_id):
+        """``queries/recording/post`` with ``{"recording_id": …, "action":
+        "download"}`` answers a redirect (302) to a one-shot download link
+        on Mango's file host: the browser is sent there."""
+        if not recording_id:
+            return super().recording_source(config, recording_url, recording_id)
+        if not config.get("mango_api_key") or not config.get("mango_api_salt"):
+            raise RecordingError(_lt("The Mango Office API key and salt are not set."))
+        base = config.get("mango_api_url") or DEFAULT_API_URL
+        url = urllib.parse.urljoin(base.rstrip("/") + "/", "queries/recording/post")
+        body = self._signed_form(
+            config, {"recording_id": recording_id, "action": "download"}
+        )
+        try:
+            response = requests.post(
+                url,
+                data=body.encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                timeout=config["timeout"],
+                allow_redirects=False,
+            )
+        except requests.Timeout as exc:
+            raise RecordingError(_lt("Mango Office did not answer in time.")) from exc
+        except requests.RequestException as exc:
+            raise RecordingError(_lt("Mango Office cannot be reached.")) from exc
+        location = response.headers.get("Location")
+        link = urllib.parse.urljoin(url, location) if location else None
+        if response.status_code in (301, 302, 303, 307) and is_web_url(link):
+            return RecordingSource(url=link)
+        if response.status_code in (401, 403):
+            raise RecordingError(
+                _lt("Mango Office refused the API key or the signature.")
+            )
+        raise RecordingError(
+            _lt(
+                "Mango Office did not give the recording (HTTP %(status)s).",
+                status=response.status_code,
+            )
+        )
 
     # -- click-to-call -----------------------------------------------------
 

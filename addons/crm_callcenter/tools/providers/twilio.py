@@ -47,13 +47,18 @@ from .base import (
     OriginateResult,
     PayloadError,
     ProviderAdapter,
+    RecordingError,
+    RecordingSource,
     api_request,
+    is_web_url,
     register,
 )
 
 _lt = LazyTranslate(__name__)
 
 API_URL = "https://api.twilio.com/2010-04-01/Accounts/{sid}/Calls.json"
+# The only host the account's credentials are sent to for a recording.
+RECORDING_HOST = "api.twilio.com"
 TEST_MARKER = "odoo-test-"
 STATUS_EVENTS = ("initiated", "ringing", "answered", "completed")
 RINGING_STATUSES = ("queued", "initiated", "ringing")
@@ -373,6 +378,26 @@ class TwilioAdapter(ProviderAdapter):
             "Content-Type": "application/x-www-form-urlencoded; charset=UTF-8",
             "X-Twilio-Signature": signature,
         }
+
+    # -- call recordings -----------------------------------------------------
+
+    def recording_source(self, config, recording_url, recording_id):
+        """``RecordingUrl`` with ``.mp3`` appended (Twilio serves the media
+        in the format its extension names). Fetched with the account's
+        credentials, which "HTTP auth for media" requires: the credentials
+        only ever go to Twilio's API host."""
+        if not is_web_url(recording_url):
+            raise RecordingError(_lt("This call has no recording."))
+        parts = urlsplit(recording_url)
+        if parts.hostname != RECORDING_HOST:
+            return RecordingSource(url=recording_url)
+        path = parts.path
+        if not path.lower().endswith((".mp3", ".wav")):
+            path += ".mp3"
+        url = urlunsplit(parts._replace(path=path))
+        sid = config.get("twilio_account_sid")
+        token = config.get("twilio_auth_token")
+        return RecordingSource(url=url, auth=(sid, token) if sid and token else None)
 
     # -- click-to-call -----------------------------------------------------
 

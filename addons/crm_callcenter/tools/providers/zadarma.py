@@ -42,7 +42,10 @@ from .base import (
     OriginateResult,
     PayloadError,
     ProviderAdapter,
+    RecordingError,
+    RecordingSource,
     api_request,
+    is_web_url,
     register,
 )
 
@@ -50,6 +53,9 @@ _lt = LazyTranslate(__name__)
 
 DEFAULT_API_URL = "https://api.zadarma.com"
 CALLBACK_METHOD = "/v1/request/callback/"
+RECORD_METHOD = "/v1/pbx/record/request/"
+# Seconds the recording's download link lives (Zadarma: 180 at least).
+RECORD_LINK_LIFETIME = 1800
 TEST_MARKER = "odoo-test-"
 DATETIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 MAX_TEXT = 1024
@@ -332,6 +338,59 @@ class ZadarmaAdapter(ProviderAdapter):
                 config.get("zadarma_api_secret") or "", signature_string(fields)
             ),
         }
+
+    # -- call recordings -----------------------------------------------------
+
+    def has_recording(self, recording_url, recording_id):
+        return bool(recording_id) or super().has_recording(recording_url, recording_id)
+
+    def recording_source(self, config, recording_url, recording_id):
+        """``GET /v1/pbx/record/request/?call_id=<call_id_with_rec>`` answers
+        a download link that lives ``lifetime`` seconds:
+        ``{"status": "success", "link": "…", "lifetime_till": "…"}``."""
+        if not recording_id:
+            return super().recording_source(config, recording_url, recording_id)
+        key = config.get("zadarma_api_key")
+        secret = config.get("zadarma_api_secret")
+        if not (key and secret):
+            raise RecordingError(
+                _lt(
+                    "Zadarma is not configured: set the API key and secret on "
+                    "the provider."
+                )
+            )
+        params = {
+            "call_id": recording_id,
+            "format": "json",
+            "lifetime": str(RECORD_LINK_LIFETIME),
+        }
+        query, signature = api_signature(secret, RECORD_METHOD, params)
+        base = (config.get("zadarma_api_url") or DEFAULT_API_URL).rstrip("/")
+        try:
+            response, doc = api_request(
+                "GET",
+                f"{base}{RECORD_METHOD}?{query}",
+                provider="Zadarma",
+                timeout=config["timeout"],
+                headers={"Authorization": f"{key}:{signature}"},
+            )
+        except OriginateError as exc:
+            raise RecordingError(str(exc)) from exc
+        link = doc.get("link")
+        if (
+            response.status_code >= 400
+            or doc.get("status") != "success"
+            or not (isinstance(link, str) and is_web_url(link))
+        ):
+            message = str(doc.get("message") or response.reason or "")[:200]
+            raise RecordingError(
+                _lt(
+                    "Zadarma did not give the recording (HTTP %(status)s): %(message)s",
+                    status=response.status_code,
+                    message=message,
+                )
+            )
+        return RecordingSource(url=link)
 
     # -- click-to-call -----------------------------------------------------
 

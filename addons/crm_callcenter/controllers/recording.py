@@ -1,0 +1,100 @@
+import logging
+
+import requests
+
+from odoo import http
+from odoo.exceptions import AccessError
+from odoo.http import request
+
+from ..tools.providers import RecordingError
+
+_logger = logging.getLogger(__name__)
+
+CHUNK_BYTES = 64 * 1024
+# What the browser needs of the center's answer to play and seek the audio.
+RELAYED_HEADERS = (
+    "Content-Type",
+    "Content-Length",
+    "Content-Range",
+    "Accept-Ranges",
+    "ETag",
+    "Last-Modified",
+)
+
+
+def _error(status, message):
+    return request.make_response(
+        message,
+        headers=[("Content-Type", "text/plain; charset=utf-8")],
+        status=status,
+    )
+
+
+class CallcenterRecordingController(http.Controller):
+    @http.route(
+        "/callcenter/call/<int:call_id>/recording",
+        type="http",
+        auth="user",
+        methods=["GET"],
+        readonly=True,
+    )
+    def callcenter_recording(self, call_id, **_kwargs):
+        """Play a call's recording: whoever may read the call may listen.
+
+        The browser is sent to the center's link (public, or signed and
+        short-lived: asked of the provider now), or, when only Odoo holds
+        the credentials the center wants, the audio is relayed from the
+        center (range requests too, so that the player can seek).
+        """
+        env = request.env
+        call = env["crm.callcenter.call"].browse(call_id).exists()
+        try:
+            call.check_access("read")
+        except AccessError:
+            call = call.browse()
+        if not call:
+            return _error(404, env._("No such call, or you may not see it."))
+        try:
+            source = call._recording_source()
+        except RecordingError as exc:
+            return _error(404 if not call.has_recording else 502, str(exc))
+        _logger.info("User %s plays the recording of call %s", env.uid, call.id)
+        if not source.auth:
+            return request.redirect(source.url, local=False)
+        headers = {}
+        if request.httprequest.headers.get("Range"):
+            headers["Range"] = request.httprequest.headers["Range"]
+        timeout = call.provider_id.sudo()._get_adapter_config()["timeout"]
+        try:
+            upstream = requests.get(
+                source.url,
+                auth=source.auth,
+                headers=headers,
+                stream=True,
+                timeout=timeout,
+            )
+        except requests.RequestException:
+            return _error(
+                502, env._("The recording cannot be downloaded from the center.")
+            )
+        if upstream.status_code not in (200, 206):
+            upstream.close()
+            return _error(
+                502,
+                env._(
+                    "The center refused the recording (HTTP %(status)s).",
+                    status=upstream.status_code,
+                ),
+            )
+        relayed = [
+            (name, upstream.headers[name])
+            for name in RELAYED_HEADERS
+            if upstream.headers.get(name)
+        ]
+        response = request.make_response(
+            upstream.iter_content(CHUNK_BYTES),
+            headers=[*relayed, ("Cache-Control", "private, no-store")],
+            status=upstream.status_code,
+        )
+        response.call_on_close(upstream.close)
+        return response
