@@ -16,6 +16,10 @@ DASHBOARD_GROUPBYS = {
     "week": "started_at:week",
 }
 PENDING_LIMIT = 50
+# Calls listed on the live view (ringing and in progress), oldest first.
+WALLBOARD_CALLS = 200
+# Agents on the live view: busiest first.
+PRESENCE_ORDER = {"in_call": 0, "wrap_up": 1, "available": 2, "away": 3, "offline": 4}
 
 
 class CrmCallcenterCall(models.Model):
@@ -75,6 +79,121 @@ class CrmCallcenterCall(models.Model):
             "groups": groups,
             "pending": self._dashboard_pending(pending_limit or PENDING_LIMIT),
         }
+
+    @api.model
+    def get_wallboard_data(self):
+        """What the call center does now, for the supervisors' live view
+        (polled every few seconds): calls ringing and in progress, the
+        agents with their presence and current call, and today's figures.
+
+        Durations are seconds at the time of the answer (the browser adds
+        the time since, whatever its clock). Within the record rules and the
+        user's allowed companies, as the dashboard.
+        """
+        self._check_dashboard_access()
+        tz_name = self._dashboard_tz()
+        self = self.with_context(tz=tz_name)
+        now = fields.Datetime.now()
+
+        def since(moment):
+            return max(0, int((now - moment).total_seconds())) if moment else None
+
+        open_domain = [("state", "in", ("ringing", "answered"))]
+        calls = self.search(open_domain, order="started_at, id", limit=WALLBOARD_CALLS)
+        total_open = (
+            self.search_count(open_domain)
+            if len(calls) == WALLBOARD_CALLS
+            else len(calls)
+        )
+        # Every open call of the agents (not only those listed), the
+        # answered one first: the call an agent is on.
+        agents = self._wallboard_agents()
+        current = {}
+        agent_calls = self.search(
+            [*open_domain, ("user_id", "in", agents.ids)],
+            order="answered_at desc nulls last, started_at desc, id desc",
+        )
+        for call in agent_calls:
+            current.setdefault(call.user_id.id, call)
+
+        def call_row(call):
+            return {
+                "id": call.id,
+                "direction": call.direction,
+                "state": call.state,
+                "number": call.customer_number or call._counterpart_number() or "",
+                "name": (call.lead_id or call.partner_id).display_name
+                or call.caller_name
+                or "",
+                "queue": call.queue or "",
+                "agent": call.user_id.display_name or "",
+                # Waiting while it rings, talking once answered.
+                "seconds": since(call.answered_at or call.started_at),
+            }
+
+        presence_labels = dict(
+            self.env["res.users"]
+            ._fields["callcenter_presence"]
+            ._description_selection(self.env)
+        )
+        agent_rows = [
+            {
+                "id": agent.id,
+                "name": agent.display_name,
+                "presence": agent.callcenter_presence,
+                "presence_label": presence_labels.get(agent.callcenter_presence, ""),
+                "seconds": since(agent.callcenter_presence_since),
+                "call": call_row(current[agent.id]) if agent.id in current else None,
+            }
+            for agent in agents
+        ]
+        agent_rows.sort(
+            key=lambda row: (
+                PRESENCE_ORDER.get(row["presence"], 9),
+                -(row["seconds"] or 0),
+                row["name"],
+            )
+        )
+        # Oldest first: the longest wait is among the listed calls.
+        waiting = calls.filtered(
+            lambda c: c.state == "ringing" and c.direction == "inbound"
+        )
+        waiting_count = self.search_count(
+            [("state", "=", "ringing"), ("direction", "=", "inbound")]
+        )
+        today = self._local_day_to_utc(
+            fields.Datetime.context_timestamp(self, now).date(), tz_name
+        )
+        today_domain = [("started_at", ">=", fields.Datetime.to_string(today))]
+        counts = dict.fromkeys(PRESENCE_ORDER, 0)
+        for row in agent_rows:
+            counts[row["presence"]] = counts.get(row["presence"], 0) + 1
+        return {
+            "calls": [call_row(call) for call in calls],
+            "calls_count": total_open,
+            "waiting": waiting_count,
+            "longest_wait": max((since(c.started_at) or 0 for c in waiting), default=0),
+            "in_progress": self.search_count([("state", "=", "answered")]),
+            "agents": agent_rows,
+            "presence_counts": counts,
+            "today": self._dashboard_rows(today_domain)[0][1],
+            "today_domain": today_domain,
+            "service_level_seconds": sorted(
+                set(self.env.companies.mapped("callcenter_service_level_seconds"))
+            ),
+        }
+
+    @api.model
+    def _wallboard_agents(self):
+        """The call center agents of the user's allowed companies."""
+        group = self.env.ref("crm_callcenter.crm_callcenter_group_agent")
+        return self.env["res.users"].search(
+            [
+                ("all_group_ids", "in", group.ids),
+                ("share", "=", False),
+                ("company_ids", "in", self.env.companies.ids),
+            ]
+        )
 
     # ------------------------------------------------------------------
     # Dashboard helpers

@@ -1,0 +1,158 @@
+"""The supervisors' live view: calls now, agents and their current call."""
+
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, tagged
+
+from .common import CallcenterCase
+
+
+class WallboardCase(CallcenterCase):
+    def live(self, user=None):
+        Call = self.env["crm.callcenter.call"].with_user(user or self.manager)
+        return Call.get_wallboard_data()
+
+    def ago(self, seconds):
+        return fields.Datetime.now() - timedelta(seconds=seconds)
+
+    def ring(self, call_id, seconds_ago, **data):
+        common = {"from_": "0903555111", "to": "+842838123456", **data}
+        self.feed(
+            [
+                self.center.event(
+                    "call.ringing", call_id, at=self.ago(seconds_ago), **common
+                )
+            ]
+        )
+        return self.get_call(call_id)
+
+    def answer(self, call_id, seconds_ago, **data):
+        common = {"from_": "0903777888", "to": "+842838123456", **data}
+        self.feed(
+            [
+                self.center.event(
+                    "call.answered", call_id, at=self.ago(seconds_ago), **common
+                )
+            ]
+        )
+        return self.get_call(call_id)
+
+
+@tagged("post_install", "-at_install")
+class TestWallboard(WallboardCase):
+    def test_calls_and_agents_now(self):
+        before = self.live()
+        waiting = self.ring("live-1", 90, queue="sales")
+        self.ring("live-2", 300, agent="101", from_="0903777888", queue="support")
+        talking = self.answer("live-2", 240, agent="101")
+        self.agent_b.sudo()._callcenter_update_presence("available")
+
+        data = self.live()
+        self.assertEqual(data["waiting"], before["waiting"] + 1)
+        self.assertEqual(data["in_progress"], before["in_progress"] + 1)
+        rows = {row["id"]: row for row in data["calls"]}
+        # The customer's wait while it rings; the talk time once answered.
+        self.assertEqual(rows[waiting.id]["state"], "ringing")
+        self.assertEqual(rows[waiting.id]["name"], "Nguyễn Thị Test")
+        self.assertEqual(rows[waiting.id]["queue"], "sales")
+        self.assertAlmostEqual(rows[waiting.id]["seconds"], 90, delta=5)
+        self.assertEqual(rows[talking.id]["agent"], "Agent A")
+        self.assertAlmostEqual(rows[talking.id]["seconds"], 240, delta=5)
+        # Oldest first.
+        ids = [row["id"] for row in data["calls"]]
+        self.assertLess(ids.index(talking.id), ids.index(waiting.id))
+        self.assertGreaterEqual(data["longest_wait"], 85)
+
+        agents = {row["id"]: row for row in data["agents"]}
+        agent_a, agent_b = agents[self.agent.id], agents[self.agent_b.id]
+        self.assertEqual(agent_a["presence"], "in_call")
+        self.assertEqual(agent_a["presence_label"], "In Call")
+        self.assertEqual(agent_a["call"]["id"], talking.id)
+        self.assertEqual(agent_a["call"]["number"], "+84903777888")
+        self.assertEqual(agent_b["presence"], "available")
+        self.assertIsNone(agent_b["call"])
+        self.assertEqual(
+            data["presence_counts"]["in_call"], before["presence_counts"]["in_call"] + 1
+        )
+        # Busiest first: in call before available.
+        order = [row["id"] for row in data["agents"]]
+        self.assertLess(order.index(self.agent.id), order.index(self.agent_b.id))
+        self.assertEqual(data["today"]["calls_in"], before["today"]["calls_in"] + 2)
+
+        # The call ends: it leaves the list, the agent is no longer on it.
+        self.feed(
+            [
+                self.center.event(
+                    "call.ended",
+                    "live-2",
+                    from_="0903777888",
+                    to="+842838123456",
+                    agent="101",
+                )
+            ]
+        )
+        data = self.live()
+        self.assertNotIn(talking.id, [row["id"] for row in data["calls"]])
+        agent_a = {row["id"]: row for row in data["agents"]}[self.agent.id]
+        self.assertIsNone(agent_a["call"])
+        self.assertIn(agent_a["presence"], ("wrap_up", "available"))
+
+    def test_managers_only(self):
+        with self.assertRaises(AccessError):
+            self.live(self.agent)
+
+
+@tagged("post_install", "-at_install")
+class TestWallboardUi(HttpCase, WallboardCase):
+    def test_live_view_follows_the_agents(self):
+        """The manager sees the waiting call, the clocks tick, and an agent's
+        change shows at the next refresh without reloading."""
+        self.ring("live-ui", 75, from_="0903000077", queue="sales")
+        code = """
+            const deadline = Date.now() + 25000;
+            let firstClock = null;
+            let changed = false;
+            const waitingRow = () => [...document.querySelectorAll(
+                '.o_crm_callcenter_wallboard_call')].find(
+                    (row) => row.textContent.includes('+84903000077'));
+            const check = async () => {
+                const row = waitingRow();
+                if (row && firstClock === null) {
+                    firstClock = row.lastElementChild.textContent.trim();
+                }
+                const ticked = row && row.lastElementChild.textContent.trim() !== firstClock;
+                if (ticked && !changed) {
+                    changed = true;
+                    // The manager, an agent too, becomes available.
+                    await fetch('/web/dataset/call_kw/res.users/callcenter_set_presence', {
+                        method: 'POST',
+                        headers: {'Content-Type': 'application/json'},
+                        body: JSON.stringify({jsonrpc: '2.0', method: 'call', params: {
+                            model: 'res.users', method: 'callcenter_set_presence',
+                            args: ['available'], kwargs: {}}}),
+                    });
+                }
+                const shown = [...document.querySelectorAll(
+                    '.o_crm_callcenter_wallboard_agent')].some(
+                        (agent) => agent.textContent.includes('Call Center Manager')
+                            && agent.textContent.includes('Available'));
+                if (changed && shown) {
+                    console.log('test successful');
+                } else if (Date.now() > deadline) {
+                    console.error('live view not as expected (clock ' + firstClock
+                        + ', ticked ' + ticked + '): '
+                        + document.body.innerText.slice(0, 800));
+                } else {
+                    setTimeout(check, 200);
+                }
+            };
+            check();
+        """
+        self.browser_js(
+            "/odoo/action-crm_callcenter.crm_callcenter_wallboard_action",
+            code,
+            login="cc_manager",
+            timeout=60,
+        )
