@@ -32,6 +32,16 @@ QUEUE_BATCH = 10
 # milliseconds of screen pop).
 QUEUE_LINGER_SECONDS = 1.0
 QUEUE_POLL_SECONDS = 0.02
+# A process that woke the queue cron this recently does not wake it again:
+# whatever run that wake-up started (or the next one: a wake-up committed
+# during a run starts another) is still looking for events, since a run
+# keeps looking QUEUE_LINGER_SECONDS after its last one. Under load this
+# spares a trigger row and a NOTIFY per request, and the idle cron worker a
+# look for ready jobs at each NOTIFY.
+QUEUE_WAKE_SECONDS = QUEUE_LINGER_SECONDS / 2
+QUEUE_XMLID = "crm_callcenter.ir_cron_crm_callcenter_event_queue"
+# Per database: monotonic time of this process's last committed wake-up.
+_queue_woken_at = {}
 
 
 class _Redelivered(Exception):
@@ -216,12 +226,27 @@ class CrmCallcenterEvent(models.Model):
                 event._mark_failed(exc, retry=True)
 
     @api.model
-    def _trigger_queue(self):
+    def _trigger_queue(self, force=False):
         """Wake the queue cron once this transaction commits (once per
-        transaction)."""
-        self._trigger_cron(
-            "crm_callcenter.ir_cron_crm_callcenter_event_queue", once=True
-        )
+        transaction), unless this process did less than QUEUE_WAKE_SECONDS
+        ago (``force``: whatever the last wake-up)."""
+        dbname = self.env.cr.dbname
+        last = _queue_woken_at.get(dbname)
+        if (
+            not force
+            and last is not None
+            and time.monotonic() - last < QUEUE_WAKE_SECONDS
+        ):
+            return
+        self._trigger_cron(QUEUE_XMLID, once=True)
+        key = "crm_callcenter.queue_woken"
+        if not self.env.cr.postcommit.data.get(key):
+            self.env.cr.postcommit.data[key] = True
+
+            # Only a committed wake-up counts: a rolled back one woke nobody.
+            @self.env.cr.postcommit.add
+            def woken():
+                _queue_woken_at[dbname] = time.monotonic()
 
     @api.model
     def _trigger_cron(self, xmlid, at=None, once=False):
@@ -290,6 +315,11 @@ class CrmCallcenterEvent(models.Model):
                 if idle_until is None:
                     idle_until = min(now + QUEUE_LINGER_SECONDS, end)
                 if now >= idle_until:
+                    if end and idle_until == end:
+                        # Out of time before the whole linger: wake-ups the
+                        # intake skipped meanwhile counted on this run.
+                        self._trigger_queue(force=True)
+                        cr.commit()
                     return
                 # A new transaction sees the events committed meanwhile
                 # (this one wrote nothing since the last commit).
@@ -303,7 +333,7 @@ class CrmCallcenterEvent(models.Model):
                 # worker again as soon as this commits. Odoo's own "partially
                 # done" rescheduling notifies nobody, so the rest of a burst
                 # would wait for the workers' next poll (up to a minute).
-                self._trigger_queue()
+                self._trigger_queue(force=True)
                 IrCron._commit_progress(remaining=1)
                 return
 

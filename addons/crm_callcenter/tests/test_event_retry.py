@@ -1,3 +1,4 @@
+import time
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -5,6 +6,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
+from ..models import crm_callcenter_event as event_module
 from ..models.crm_callcenter_call import CrmCallcenterCall
 from .common import CallcenterCase
 
@@ -104,6 +106,48 @@ class TestEventQueue(CallcenterCase):
         )
         self.assertEqual(call.partner_id, self.partner)
         self.assertEqual(events.call_id, call)
+
+    def test_a_busy_intake_wakes_the_queue_once_in_a_while(self):
+        """A process that woke the queue cron moments ago does not wake it
+        again: the run it started is still looking for events."""
+        self.provider.event_processing = "queued"
+        cron = self.env.ref("crm_callcenter.ir_cron_crm_callcenter_event_queue")
+        Trigger = self.env["ir.cron.trigger"]
+        dbname = self.env.cr.dbname
+        once_key = (
+            "crm_callcenter.triggered.crm_callcenter.ir_cron_crm_callcenter_event_queue"
+        )
+
+        def receive(call_id):
+            # Each request is its own transaction.
+            self.env.cr.precommit.data.pop(once_key, None)
+            before = Trigger.search_count([("cron_id", "=", cron.id)])
+            self.feed([self.center.event("call.ringing", call_id)])
+            return Trigger.search_count([("cron_id", "=", cron.id)]) - before
+
+        woken = {}
+        with patch.object(event_module, "_queue_woken_at", woken):
+            self.assertEqual(receive("wake-1"), 1, "nobody woke the queue yet")
+            self.assertTrue(
+                self.env.cr.postcommit.data.get("crm_callcenter.queue_woken"),
+                "the wake-up counts once committed",
+            )
+            woken[dbname] = time.monotonic()  # what the commit does
+            self.assertEqual(receive("wake-2"), 0, "the cron run is on its way")
+            woken[dbname] = time.monotonic() - event_module.QUEUE_WAKE_SECONDS - 0.01
+            self.assertEqual(receive("wake-3"), 1)
+            # A cron run out of time wakes the next one whatever.
+            woken[dbname] = time.monotonic()
+            self.env.cr.precommit.data.pop(once_key, None)
+            before = Trigger.search_count([("cron_id", "=", cron.id)])
+            self.env["crm.callcenter.event"]._trigger_queue(force=True)
+            self.assertEqual(
+                Trigger.search_count([("cron_id", "=", cron.id)]), before + 1
+            )
+        with patch.object(self.env.cr, "commit"):
+            self.env["crm.callcenter.event"]._cron_process_queue()
+        for call_id in ("wake-1", "wake-2", "wake-3"):
+            self.assertCallLogged(call_id, state="ringing")
 
     def test_a_duplicate_of_a_queued_event_is_not_queued_twice(self):
         self.provider.event_processing = "queued"
