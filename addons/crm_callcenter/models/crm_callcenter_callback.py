@@ -177,19 +177,22 @@ class CrmCallcenterCallback(models.Model):
     def _activity_note(self):
         """The latest missed calls, oldest first (a number that keeps
         calling must not make the note, and its rewriting, grow forever)."""
-        calls = self.env["crm.callcenter.call"].search(
-            [("callback_id", "=", self.id)], order="id desc", limit=NOTE_CALLS
+        # What the lines show only: a call row is wide.
+        calls = self.env["crm.callcenter.call"].search_fetch(
+            [("callback_id", "=", self.id)],
+            ["ended_at", "started_at", "did_id", "to_number"],
+            order="id desc",
+            limit=NOTE_CALLS,
         )
         lines = []
         earlier = self.missed_count - len(calls)
         if earlier > 0:
             lines.append(self.env._("%(count)s earlier missed calls", count=earlier))
+        tz = self.user_id.tz
         lines += [
             self.env._(
                 "Missed call at %(time)s (%(line)s)",
-                time=format_datetime(
-                    self.env, call.ended_at or call.started_at, tz=self.user_id.tz
-                ),
+                time=format_datetime(self.env, call.ended_at or call.started_at, tz=tz),
                 line=call.did_id.name or call.to_number or "-",
             )
             for call in reversed(calls)
