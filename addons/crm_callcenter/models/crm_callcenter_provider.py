@@ -21,6 +21,8 @@ TEST_RESULT_MAX = 500
 _ERRNO_RE = re.compile(r"\[Errno -?\d+\] [^'\")]+")
 DEFAULT_LOOKUP_RATE = 300
 DEFAULT_LOOKUP_BURST = 60
+# Queued events older than this mean that no cron worker folds them.
+QUEUE_STALLED_MINUTES = 2
 
 
 def _new_token():
@@ -234,6 +236,22 @@ class CrmCallcenterProvider(models.Model):
         compute="_compute_counts",
         groups="crm_callcenter.crm_callcenter_group_manager",
     )
+    queued_count = fields.Integer(
+        "Events Waiting",
+        compute="_compute_counts",
+        groups="crm_callcenter.crm_callcenter_group_manager",
+        help="Events received and not folded yet (background queue).",
+    )
+    queued_since = fields.Datetime(
+        "Oldest Waiting Since",
+        compute="_compute_counts",
+        groups="crm_callcenter.crm_callcenter_group_manager",
+    )
+    queue_stalled = fields.Boolean(
+        compute="_compute_counts",
+        groups="crm_callcenter.crm_callcenter_group_manager",
+        help="Events have waited longer than a cron worker takes to fold them.",
+    )
     last_test_at = fields.Datetime(
         "Last Test",
         readonly=True,
@@ -344,6 +362,13 @@ class CrmCallcenterProvider(models.Model):
             provider.event_today_count = figures.get("today", 0)
             provider.event_hour_count = figures.get("hour", 0)
             provider.event_error_count = figures.get("errors", 0)
+            provider.queued_count = figures.get("queued", 0)
+            provider.queued_since = figures.get("queued_since", False)
+            provider.queue_stalled = bool(
+                provider.queued_since
+                and provider.queued_since
+                < fields.Datetime.now() - timedelta(minutes=QUEUE_STALLED_MINUTES)
+            )
 
     def _read_event_health(self):
         """Inbox figures per provider id, in one query.
@@ -375,8 +400,13 @@ class CrmCallcenterProvider(models.Model):
                        (SELECT COUNT(*) FROM crm_callcenter_event e
                          WHERE e.provider_id = p.id AND e.received_at >= %(hour)s),
                        (SELECT COUNT(*) FROM crm_callcenter_event e
-                         WHERE e.provider_id = p.id AND e.state = 'error')
+                         WHERE e.provider_id = p.id AND e.state = 'error'),
+                       queue.waiting, queue.since
                   FROM unnest(%(ids)s) AS p(id)
+                 CROSS JOIN LATERAL (
+                       SELECT COUNT(*) AS waiting, MIN(e.received_at) AS since
+                         FROM crm_callcenter_event e
+                        WHERE e.provider_id = p.id AND e.state = 'new') queue
                 """,
                 today=today,
                 hour=now - timedelta(hours=1),
@@ -389,6 +419,8 @@ class CrmCallcenterProvider(models.Model):
                 "today": row[2],
                 "hour": row[3],
                 "errors": row[4],
+                "queued": row[5],
+                "queued_since": row[6],
             }
             for row in self.env.cr.fetchall()
         }

@@ -1,5 +1,6 @@
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
+from unittest.mock import patch
 
 import requests
 import responses
@@ -256,6 +257,32 @@ class TestProviderHealth(HttpCase, CallcenterCase):
             ),
             (2, 1),
         )
+
+    def test_events_waiting_without_a_cron_worker_show(self):
+        """Queued events that nobody folds: the manager sees how many, since
+        when, and a warning once they wait longer than a cron worker takes."""
+        self.provider.event_processing = "queued"
+        self.feed(self.center.answered_call("stuck-1", agent="101"))
+        provider = self.provider.with_user(self.manager)
+        self.assertEqual(provider.queued_count, 3)
+        self.assertFalse(provider.queue_stalled, "just received: on its way")
+
+        self.env.cr.execute(
+            "UPDATE crm_callcenter_event SET received_at = received_at"
+            " - interval '5 minutes' WHERE provider_id = %s AND state = 'new'",
+            [self.provider.id],
+        )
+        provider.invalidate_recordset()
+        self.assertTrue(provider.queue_stalled)
+        self.assertLess(provider.queued_since, datetime.now() - timedelta(minutes=4))
+        # The form says what to check.
+        arch = provider.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("o_crm_callcenter_queue_stalled", arch)
+
+        with patch.object(self.env.cr, "commit"):
+            self.env["crm.callcenter.event"]._cron_process_queue()
+        provider.invalidate_recordset()
+        self.assertEqual((provider.queued_count, provider.queue_stalled), (0, False))
 
     def test_stream_health_shows_for_websocket_providers_only(self):
         self.assertFalse(self.provider.is_websocket)
