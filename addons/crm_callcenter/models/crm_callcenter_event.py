@@ -317,9 +317,9 @@ class CrmCallcenterEvent(models.Model):
                 if now >= idle_until:
                     if end and idle_until == end:
                         # Out of time before the whole linger: wake-ups the
-                        # intake skipped meanwhile counted on this run.
+                        # intake skipped meanwhile counted on this run (the
+                        # cron commits when the job returns).
                         self._trigger_queue(force=True)
-                        cr.commit()
                     return
                 # A new transaction sees the events committed meanwhile
                 # (this one wrote nothing since the last commit).
