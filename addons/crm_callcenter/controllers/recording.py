@@ -14,6 +14,7 @@ CHUNK_BYTES = 64 * 1024
 # What the browser needs of the center's answer to play and seek the audio.
 RELAYED_HEADERS = (
     "Content-Type",
+    "Content-Encoding",
     "Content-Length",
     "Content-Range",
     "Accept-Ranges",
@@ -91,8 +92,9 @@ class CallcenterRecordingController(http.Controller):
             for name in RELAYED_HEADERS
             if upstream.headers.get(name)
         ]
+        # The bytes as sent (no decoding): they match the relayed length.
         response = request.make_response(
-            upstream.iter_content(CHUNK_BYTES),
+            upstream.raw.stream(CHUNK_BYTES, decode_content=False),
             headers=[*relayed, ("Cache-Control", "private, no-store")],
             status=upstream.status_code,
         )
