@@ -283,6 +283,17 @@ class CrmCallcenterCall(models.Model):
                 call.recording_url, call.recording_id
             )
 
+    def action_open_recording(self):
+        """Play the recording in a new tab (from the call list)."""
+        self.ensure_one()
+        if not self.has_recording:
+            raise UserError(self.env._("This call has no recording."))
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/callcenter/call/{self.id}/recording",
+            "target": "new",
+        }
+
     def _recording_source(self):
         """Where to download this call's recording from (asked of its
         provider when a user plays it); raises RecordingError."""

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import requests
 import responses
 
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, tagged
 
 from .common import CallcenterCase, FakedApiMixin
@@ -332,3 +333,14 @@ class TestRecordings(FakedApiMixin, HttpCase, CallcenterCase):
             code,
             login="cc_agent_a",
         )
+
+    def test_listen_from_the_call_list(self):
+        call = self.recorded_call("rec-3", PBX_LINK)
+        action = call.with_user(self.agent).action_open_recording()
+        self.assertEqual(action["url"], PATH.format(call.id))
+        self.assertEqual(action["target"], "new")
+        silent = self.recorded_call("rec-4", "")
+        with self.assertRaises(UserError):
+            silent.with_user(self.agent).action_open_recording()
+        arch = self.env["crm.callcenter.call"].get_views([(False, "list")])["views"]
+        self.assertIn("action_open_recording", arch["list"]["arch"])
