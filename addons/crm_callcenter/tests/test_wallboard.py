@@ -2,11 +2,11 @@
 
 from datetime import timedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
-from .common import CallcenterCase
+from .common import SECRET, CallcenterCase
 
 
 class WallboardCase(CallcenterCase):
@@ -102,6 +102,52 @@ class TestWallboard(WallboardCase):
     def test_managers_only(self):
         with self.assertRaises(AccessError):
             self.live(self.agent)
+
+    def test_only_the_allowed_companies(self):
+        branch = self.env["res.company"].create({"name": "Branch"})
+        provider_2 = self.env["crm.callcenter.provider"].create(
+            {
+                "name": "Branch Center",
+                "code": "generic",
+                "company_id": branch.id,
+                "default_country_id": self.vn.id,
+                "webhook_secret": SECRET,
+            }
+        )
+        branch_agent = new_test_user(
+            self.env,
+            login="cc_branch_agent",
+            name="Branch Agent",
+            company_id=branch.id,
+            company_ids=[Command.set(branch.ids)],
+            groups="crm_callcenter.crm_callcenter_group_agent",
+        )
+        self.manager.company_ids |= branch
+        main = self.ring("live-main", 30)
+        self.feed(
+            [self.center.event("call.ringing", "live-branch", from_="0903000088")],
+            provider=provider_2,
+        )
+        branch_call = self.get_call("live-branch", provider=provider_2)
+
+        def seen(companies):
+            Call = self.env["crm.callcenter.call"].with_user(self.manager)
+            data = Call.with_context(
+                allowed_company_ids=companies.ids
+            ).get_wallboard_data()
+            return (
+                {row["id"] for row in data["calls"]},
+                {row["id"] for row in data["agents"]},
+            )
+
+        calls, agents = seen(self.env.company)
+        self.assertIn(main.id, calls)
+        self.assertNotIn(branch_call.id, calls)
+        self.assertNotIn(branch_agent.id, agents)
+        calls, agents = seen(branch)
+        self.assertEqual(calls & {main.id, branch_call.id}, {branch_call.id})
+        self.assertIn(branch_agent.id, agents)
+        self.assertNotIn(self.agent.id, agents)
 
 
 @tagged("post_install", "-at_install")
