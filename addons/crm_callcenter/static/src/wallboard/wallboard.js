@@ -44,13 +44,25 @@ export class CallcenterWallboard extends Component {
         this.formatRate = formatRate;
         this.state = useState({ data: null, fetchedAt: 0, now: Date.now(), lost: false });
         onWillStart(() => this.load());
+        // A tab in the background asks nothing; it catches up when shown.
+        this.onVisibilityChange = () => {
+            if (!document.hidden) {
+                this.load();
+            }
+        };
         onMounted(() => {
-            this.refreshTimer = setInterval(() => this.load(), REFRESH_SECONDS * 1000);
+            this.refreshTimer = setInterval(() => {
+                if (!document.hidden) {
+                    this.load();
+                }
+            }, REFRESH_SECONDS * 1000);
             this.clockTimer = setInterval(() => (this.state.now = Date.now()), 1000);
+            document.addEventListener("visibilitychange", this.onVisibilityChange);
         });
         onWillUnmount(() => {
             clearInterval(this.refreshTimer);
             clearInterval(this.clockTimer);
+            document.removeEventListener("visibilitychange", this.onVisibilityChange);
         });
     }
 
