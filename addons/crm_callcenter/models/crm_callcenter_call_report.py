@@ -167,7 +167,7 @@ class CrmCallcenterCall(models.Model):
         today_domain = [("started_at", ">=", fields.Datetime.to_string(today))]
         counts = dict.fromkeys(PRESENCE_ORDER, 0)
         for row in agent_rows:
-            counts[row["presence"]] = counts.get(row["presence"], 0) + 1
+            counts[row["presence"]] += 1
         return {
             "calls": [call_row(call) for call in calls],
             "calls_count": total_open,

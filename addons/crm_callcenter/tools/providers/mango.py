@@ -469,33 +469,17 @@ class MangoAdapter(ProviderAdapter):
         on Mango's file host: the browser is sent there."""
         if not recording_id:
             return super().recording_source(config, recording_url, recording_id)
-        if not config.get("mango_api_key") or not config.get("mango_api_salt"):
-            raise RecordingError(_lt("The Mango Office API key and salt are not set."))
+        self._check_credentials(config, RecordingError)
         base = config.get("mango_api_url") or DEFAULT_API_URL
         url = urllib.parse.urljoin(base.rstrip("/") + "/", "queries/recording/post")
         body = self._signed_form(
             config, {"recording_id": recording_id, "action": "download"}
         )
-        try:
-            response = requests.post(
-                url,
-                data=body.encode(),
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-                timeout=config["timeout"],
-                allow_redirects=False,
-            )
-        except requests.Timeout as exc:
-            raise RecordingError(_lt("Mango Office did not answer in time.")) from exc
-        except requests.RequestException as exc:
-            raise RecordingError(_lt("Mango Office cannot be reached.")) from exc
+        response = self._post(config, url, body, RecordingError, allow_redirects=False)
         location = response.headers.get("Location")
         link = urllib.parse.urljoin(url, location) if location else None
         if response.status_code in (301, 302, 303, 307) and is_web_url(link):
             return RecordingSource(url=link)
-        if response.status_code in (401, 403):
-            raise RecordingError(
-                _lt("Mango Office refused the API key or the signature.")
-            )
         raise RecordingError(
             _lt(
                 "Mango Office did not give the recording (HTTP %(status)s).",
@@ -504,6 +488,30 @@ class MangoAdapter(ProviderAdapter):
         )
 
     # -- click-to-call -----------------------------------------------------
+
+    def _check_credentials(self, config, error):
+        if not config.get("mango_api_key") or not config.get("mango_api_salt"):
+            raise error(str(_lt("The Mango Office API key and salt are not set.")))
+
+    def _post(self, config, url, body, error, **kwargs):
+        """POST a signed form to Mango's API. A timeout, a connection failure
+        or refused credentials raise ``error`` (OriginateError or
+        RecordingError) with a message for the user."""
+        try:
+            response = requests.post(
+                url,
+                data=body.encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                timeout=config["timeout"],
+                **kwargs,
+            )
+        except requests.Timeout as exc:
+            raise error(str(_lt("Mango Office did not answer in time."))) from exc
+        except requests.RequestException as exc:
+            raise error(str(_lt("Mango Office cannot be reached."))) from exc
+        if response.status_code in (401, 403):
+            raise error(str(_lt("Mango Office refused the API key or the signature.")))
+        return response
 
     def _signed_form(self, config, doc):
         json_text = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
@@ -532,30 +540,11 @@ class MangoAdapter(ProviderAdapter):
         return url, self._signed_form(config, doc)
 
     def originate(self, config, agent_extension, number, correlation_id):
-        if not config.get("mango_api_key") or not config.get("mango_api_salt"):
-            raise OriginateError(
-                str(_lt("The Mango Office API key and salt are not set."))
-            )
+        self._check_credentials(config, OriginateError)
         url, body = self.callback_request(
             config, agent_extension, number, correlation_id
         )
-        try:
-            response = requests.post(
-                url,
-                data=body.encode(),
-                headers={"Content-Type": "application/x-www-form-urlencoded"},
-                timeout=config["timeout"],
-            )
-        except requests.Timeout as exc:
-            raise OriginateError(
-                str(_lt("Mango Office did not answer in time."))
-            ) from exc
-        except requests.RequestException as exc:
-            raise OriginateError(str(_lt("Mango Office cannot be reached."))) from exc
-        if response.status_code in (401, 403):
-            raise OriginateError(
-                str(_lt("Mango Office refused the API key or the signature."))
-            )
+        response = self._post(config, url, body, OriginateError)
         if response.status_code == 429:
             raise OriginateError(
                 str(_lt("Too many calls placed at once: try again in a moment."))
