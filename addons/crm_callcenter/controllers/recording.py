@@ -43,8 +43,9 @@ class CallcenterRecordingController(http.Controller):
         """Play a call's recording: whoever may read the call may listen.
 
         The browser is sent to the center's link (public, or signed and
-        short-lived: asked of the provider now), or, when only Odoo holds
-        the credentials the center wants, the audio is relayed from the
+        short-lived: asked of the provider now), or, when only Odoo may
+        fetch it (credentials only Odoo holds, a link bound to Odoo's
+        address or good for one download), the audio is relayed from the
         center (range requests too, so that the player can seek).
         """
         env = request.env
@@ -60,9 +61,9 @@ class CallcenterRecordingController(http.Controller):
         except RecordingError as exc:
             return _error(404 if not call.has_recording else 502, str(exc))
         _logger.info("User %s plays the recording of call %s", env.uid, call.id)
-        if not source.auth:
+        if not source.relayed:
             return request.redirect(source.url, local=False)
-        headers = {}
+        headers = dict(source.headers or {})
         if request.httprequest.headers.get("Range"):
             headers["Range"] = request.httprequest.headers["Range"]
         timeout = call.provider_id.sudo()._get_adapter_config()["timeout"]
@@ -73,6 +74,9 @@ class CallcenterRecordingController(http.Controller):
                 headers=headers,
                 stream=True,
                 timeout=timeout,
+                # requests drops Basic auth on a redirect to another host,
+                # not other headers: a token-authenticated fetch follows none.
+                allow_redirects=not source.headers,
             )
         except requests.RequestException:
             return _error(

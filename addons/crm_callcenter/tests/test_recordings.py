@@ -3,7 +3,9 @@
 The providers' APIs are faked at the transport (``responses``), speaking
 their documented formats: Twilio's media URL behind the account's Basic
 auth, Zadarma's signed link request, Mango Office's signed download query
-answered by a redirect.
+answered by a redirect, Rostelecom's signed get_record for a link good for
+one download from Odoo's address, Kazoo's Crossbar media behind an auth
+token.
 """
 
 import base64
@@ -33,12 +35,28 @@ ZADARMA_RECORD_URL = "https://api.zadarma.com/v1/pbx/record/request/"
 MANGO_KEY = "mango_key"
 MANGO_SALT = "mango_salt"
 MANGO_QUERY_URL = "https://app.mango-office.ru/vpbx/queries/recording/post"
+RT_CLIENT = "5E61B2AB42BA100556C447F4BB8A572F"
+RT_KEY = "9F3C1D2E4B5A69788796A5B4C3D2E1F0"
+RT_GET_RECORD = "https://api.cloudpbx.rt.ru/get_record"
+RT_LINK = "https://records.cloudpbx.rt.ru/once/5f0c2a.mp3"
+KAZOO_API = "https://kazoo.example.com:8443"
+KAZOO_ACCOUNT = "a" * 32
+KAZOO_KEY = "kazoo-api-key"
+KAZOO_TOKEN = "kazoo-auth-token-1"
+KAZOO_MEDIA = f"{KAZOO_API}/v2/accounts/{KAZOO_ACCOUNT}/recordings/202612-c0ffee"
 AUDIO = bytes(range(256)) * 8
 
 
 @tagged("post_install", "-at_install")
 class TestRecordings(FakedApiMixin, HttpCase, CallcenterCase):
-    faked_api_hosts = ("api.twilio.com", "api.zadarma.com", "app.mango-office.ru")
+    faked_api_hosts = (
+        "api.twilio.com",
+        "api.zadarma.com",
+        "app.mango-office.ru",
+        "api.cloudpbx.rt.ru",
+        "records.cloudpbx.rt.ru",
+        "kazoo.example.com",
+    )
 
     @classmethod
     def setUpClass(cls):
@@ -66,6 +84,23 @@ class TestRecordings(FakedApiMixin, HttpCase, CallcenterCase):
                 "code": "mango",
                 "mango_api_key": MANGO_KEY,
                 "mango_api_salt": MANGO_SALT,
+            }
+        )
+        cls.rostelecom = Provider.create(
+            {
+                "name": "Rostelecom",
+                "code": "rostelecom",
+                "rostelecom_client_id": RT_CLIENT,
+                "rostelecom_sign_key": RT_KEY,
+            }
+        )
+        cls.kazoo = Provider.create(
+            {
+                "name": "Kazoo",
+                "code": "kazoo",
+                "kazoo_api_url": KAZOO_API + "/v2/",
+                "kazoo_account_id": KAZOO_ACCOUNT,
+                "kazoo_api_key": KAZOO_KEY,
             }
         )
 
@@ -285,6 +320,142 @@ class TestRecordings(FakedApiMixin, HttpCase, CallcenterCase):
             response = self.play(call)
         self.assertEqual(response.status_code, 502)
         self.assertIn("refused the API key", response.text)
+
+    # -- Rostelecom: a link for one download from Odoo, asked at each play ----------
+
+    def test_rostelecom_link_asked_each_time_and_relayed(self):
+        call = self.provider_call(
+            self.rostelecom,
+            recording_id="SDB0D6D2C0A1D5F9A",
+            # What the details cron kept: used once already, and bound to
+            # Odoo's address; never the browser's to follow.
+            recording_url="https://records.cloudpbx.rt.ru/once/old.mp3",
+        )
+        self.assertTrue(call.has_recording)
+        with self.faked() as fake:
+            for link in (RT_LINK, RT_LINK + "?2"):
+                fake.add(
+                    responses.POST,
+                    RT_GET_RECORD,
+                    json={"result": "0", "resultMessage": "", "url": link},
+                )
+            fake.add(responses.GET, RT_LINK, body=AUDIO, content_type="audio/mpeg")
+            fake.add(
+                responses.GET,
+                RT_LINK + "?2",
+                body=AUDIO[10:20],
+                status=206,
+                headers={"Content-Range": f"bytes 10-19/{len(AUDIO)}"},
+                content_type="audio/mpeg",
+            )
+            first = self.play(call)
+            seek = self.play(call, headers={"Range": "bytes=10-19"})
+            asked = [c.request for c in fake.calls if c.request.url == RT_GET_RECORD]
+            fetched = [c.request.url for c in fake.calls if "records." in c.request.url]
+        self.assertEqual(first.status_code, 200, first.text)
+        self.assertEqual(first.content, AUDIO)
+        self.assertEqual(seek.status_code, 206, seek.text)
+        self.assertEqual(seek.content, AUDIO[10:20])
+        # One fresh link per request, the stored one never used.
+        self.assertEqual(fetched, [RT_LINK, RT_LINK + "?2"])
+        self.assertEqual(len(asked), 2)
+        sent = asked[0]
+        self.assertEqual(json.loads(sent.body), {"session_id": "SDB0D6D2C0A1D5F9A"})
+        self.assertEqual(sent.headers["X-Client-ID"], RT_CLIENT)
+        expected = hashlib.sha256(RT_CLIENT.encode() + sent.body + RT_KEY.encode())
+        self.assertEqual(sent.headers["X-Client-Sign"], expected.hexdigest())
+        self.assertNotIn("records.cloudpbx", str(first.headers))
+
+    def test_rostelecom_refusal_is_told(self):
+        call = self.provider_call(self.rostelecom, recording_id="SDB0D6D2C0A1D5F9A")
+        for answer, expected in (
+            (
+                {"json": {"result": "5", "resultMessage": "record not found"}},
+                "record not found",
+            ),
+            ({"status": 403, "body": "forbidden"}, "signing key was refused"),
+            ({"body": requests.ReadTimeout()}, "no answer in time"),
+            ({"json": {"result": "0", "url": "ftp://x/y.mp3"}}, "without a link"),
+        ):
+            with self.subTest(expected=expected), self.faked() as fake:
+                fake.add(responses.POST, RT_GET_RECORD, **answer)
+                response = self.play(call)
+            self.assertEqual(response.status_code, 502)
+            self.assertIn(expected, response.text)
+        self.rostelecom.rostelecom_sign_key = False
+        response = self.play(call)
+        self.assertEqual(response.status_code, 502)
+        self.assertIn("signing key are not set", response.text)
+
+    # -- Kazoo: Crossbar's media behind an auth token ---------------------------------
+
+    def test_kazoo_media_relayed_with_an_auth_token(self):
+        call = self.provider_call(self.kazoo, recording_id="202612-c0ffee")
+        self.assertTrue(call.has_recording)
+        with self.faked() as fake:
+            fake.add(
+                responses.PUT,
+                f"{KAZOO_API}/v2/api_auth",
+                json={"auth_token": KAZOO_TOKEN, "data": {}},
+                status=201,
+            )
+            fake.add(responses.GET, KAZOO_MEDIA, body=AUDIO, content_type="audio/mpeg")
+            response = self.play(call)
+            (auth,) = [c.request for c in fake.calls if "api_auth" in c.request.url]
+            (media,) = [c.request for c in fake.calls if c.request.url == KAZOO_MEDIA]
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.content, AUDIO)
+        self.assertEqual(json.loads(auth.body), {"data": {"api_key": KAZOO_KEY}})
+        self.assertEqual(media.headers["X-Auth-Token"], KAZOO_TOKEN)
+        self.assertEqual(media.headers["Accept"], "audio/mpeg")
+        self.assertNotIn(KAZOO_TOKEN, str(response.headers))
+
+    def test_kazoo_token_follows_no_redirect(self):
+        """A token sent to wherever Kazoo points would leak the account."""
+        call = self.provider_call(self.kazoo, recording_id="202612-c0ffee")
+        with self.faked() as fake:
+            fake.add(
+                responses.PUT,
+                f"{KAZOO_API}/v2/api_auth",
+                json={"auth_token": KAZOO_TOKEN},
+                status=201,
+            )
+            fake.add(
+                responses.GET,
+                KAZOO_MEDIA,
+                status=302,
+                headers={"Location": "https://kazoo.example.com:8443/elsewhere"},
+            )
+            response = self.play(call)
+            followed = [c for c in fake.calls if "elsewhere" in c.request.url]
+        self.assertEqual(response.status_code, 502)
+        self.assertIn("HTTP 302", response.text)
+        self.assertFalse(followed)
+
+    def test_kazoo_refusal_is_told(self):
+        call = self.provider_call(self.kazoo, recording_id="202612-c0ffee")
+        with self.faked() as fake:
+            fake.add(responses.PUT, f"{KAZOO_API}/v2/api_auth", status=401)
+            response = self.play(call)
+        self.assertEqual(response.status_code, 502)
+        self.assertIn("refused the API key", response.text)
+        with self.faked() as fake:
+            fake.add(
+                responses.PUT,
+                f"{KAZOO_API}/v2/api_auth",
+                json={"auth_token": KAZOO_TOKEN},
+                status=201,
+            )
+            fake.add(responses.GET, KAZOO_MEDIA, status=404, json={"error": "404"})
+            response = self.play(call)
+        self.assertEqual(response.status_code, 502)
+        self.assertIn("HTTP 404", response.text)
+        # Only a storage link (no media id): the browser goes there.
+        link = "https://storage.example.com/kazoo/rec.mp3"
+        call.sudo().write({"recording_id": False, "recording_url": link})
+        response = self.play(call)
+        self.assertEqual(response.status_code, 303)
+        self.assertEqual(response.headers["Location"], link)
 
     def test_missing_credentials_are_told(self):
         self.zadarma.zadarma_api_secret = False

@@ -55,13 +55,21 @@ class RecordingError(Exception):
 class RecordingSource:
     """Where a call's recording is downloaded from.
 
-    ``auth`` set: only Odoo may fetch ``url`` (provider credentials), and
-    relays the audio; otherwise the browser is sent to ``url`` (a public or
-    short-lived signed link).
+    Odoo fetches ``url`` and relays the audio when only Odoo may fetch it:
+    with provider credentials (``auth`` for Basic auth, or ``headers``), or
+    a link bound to Odoo's address or good for one download (``relay``).
+    Otherwise the browser is sent to ``url`` (a public or short-lived
+    signed link).
     """
 
     url: str
     auth: tuple | None = None
+    headers: dict | None = None
+    relay: bool = False
+
+    @property
+    def relayed(self):
+        return bool(self.relay or self.auth or self.headers)
 
 
 def is_web_url(value):

@@ -65,6 +65,8 @@ from .base import (
     OriginateResult,
     PayloadError,
     ProviderAdapter,
+    RecordingError,
+    RecordingSource,
     register,
 )
 from .freeswitch import hangup_outcome, text
@@ -371,6 +373,32 @@ class KazooAdapter(ProviderAdapter):
         # found by the correlation id its events carry.
         external = call_ids[0] if len(call_ids) == 1 else None
         return OriginateResult(external_call_id=external, correlation_id=correlation_id)
+
+    # -- call recordings -----------------------------------------------------
+
+    def has_recording(self, recording_url, recording_id):
+        return bool(recording_id) or super().has_recording(recording_url, recording_id)
+
+    def recording_source(self, config, recording_url, recording_id):
+        """The recording's media from Crossbar: ``GET /v2/accounts/<account>/
+        recordings/<Media-Recording-ID>`` with ``Accept: audio/mpeg`` and an
+        auth token, relayed by Odoo (the token never reaches the browser).
+        A call whose leg carried only a ``Recording-URL`` (the account's own
+        storage) plays from there."""
+        if not recording_id:
+            return super().recording_source(config, recording_url, recording_id)
+        try:
+            base, account = self._api_base(config, error=KazooApiError)
+            token = self._auth_token(config)
+        except KazooApiError as exc:
+            raise RecordingError(str(exc)) from exc
+        return RecordingSource(
+            url=(
+                f"{base}/v2/accounts/{quote(account, safe='')}/recordings/"
+                f"{quote(recording_id, safe='')}"
+            ),
+            headers={"X-Auth-Token": token, "Accept": "audio/mpeg"},
+        )
 
     # -- websocket (Blackhole) ---------------------------------------------
 

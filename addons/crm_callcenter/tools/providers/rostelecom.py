@@ -51,6 +51,9 @@ from .base import (
     OriginateResult,
     PayloadError,
     ProviderAdapter,
+    RecordingError,
+    RecordingSource,
+    is_web_url,
     register,
 )
 
@@ -392,6 +395,40 @@ class RostelecomAdapter(ProviderAdapter):
         except requests.RequestException as exc:
             raise RostelecomApiError("the API cannot be reached") from exc
         return self.parse_api_answer(response.status_code, response.content)
+
+    # -- call recordings ---------------------------------------------------
+
+    def has_recording(self, recording_url, recording_id):
+        return bool(recording_id) or super().has_recording(recording_url, recording_id)
+
+    def recording_source(self, config, recording_url, recording_id):
+        """``get_record {"session_id"}`` answers a link good for one download
+        from the address that asked for it: asked anew each time the audio
+        is played (each range the player asks for, too), and relayed by
+        Odoo. A link fetched after the call (``recording_url``) is only
+        used when the call has no session id to ask with."""
+        if not recording_id:
+            if not is_web_url(recording_url):
+                raise RecordingError(_lt("This call has no recording."))
+            return RecordingSource(url=recording_url, relay=True)
+        if not config.get("rostelecom_client_id") or not config.get(
+            "rostelecom_sign_key"
+        ):
+            raise RecordingError(
+                _lt("The Rostelecom client id and signing key are not set.")
+            )
+        try:
+            answer = self.api_call(config, "get_record", {"session_id": recording_id})
+            link = get_path(answer, self.options["record_url"])
+        except RostelecomApiError as exc:
+            raise RecordingError(
+                _lt("Rostelecom did not give the recording: %(error)s", error=exc)
+            ) from exc
+        if not (isinstance(link, str) and is_web_url(link)):
+            raise RecordingError(
+                _lt("Rostelecom answered without a link to the recording.")
+            )
+        return RecordingSource(url=link, relay=True)
 
     def sip_uri(self, config, agent_extension):
         if "@" in agent_extension:
