@@ -173,6 +173,29 @@ class CrmCallcenterProvider(models.Model):
         help="How long to wait for the provider's API (click-to-call, "
         "dialer) before giving up with an error.",
     )
+    # Recordings a self-hosted PBX keeps as files (FreeSWITCH, Asterisk).
+    recording_folder = fields.Char(
+        "Recordings Folder",
+        help="The folder of the PBX whose files the recording paths name, e.g. "
+        "/var/lib/freeswitch/recordings or /var/spool/asterisk/monitor.",
+    )
+    recording_base_url = fields.Char(
+        "Recordings URL",
+        help="Where a web server of the PBX serves that folder, e.g. "
+        "https://pbx.example.com/recordings/. Odoo downloads a recording from "
+        "there when it is played and passes it on: the PBX need not be "
+        "reachable from the agents' browsers.",
+    )
+    recording_username = fields.Char(
+        "Recordings User",
+        groups="base.group_system",
+        help="Optional: the user of that web server's HTTP basic authentication.",
+    )
+    recording_password = fields.Char(
+        "Recordings Password",
+        groups="base.group_system",
+        help="Optional: the password of that web server's HTTP basic authentication.",
+    )
     is_websocket = fields.Boolean(
         compute="_compute_is_websocket",
         help="Technical: the provider sends its events over a websocket the "
@@ -633,6 +656,10 @@ class CrmCallcenterProvider(models.Model):
         return {
             "webhook_secret": provider.webhook_secret,
             "timeout": provider.request_timeout or DEFAULT_TIMEOUT,
+            "recording_folder": provider.recording_folder,
+            "recording_base_url": provider.recording_base_url,
+            "recording_username": provider.recording_username,
+            "recording_password": provider.recording_password,
         }
 
     def _register_rejection(self):

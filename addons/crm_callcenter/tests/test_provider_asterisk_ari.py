@@ -284,6 +284,39 @@ class TestAsteriskAriAdapter(AriCase):
             ],
         )
 
+    def test_mixmonitor_recording_from_the_channel_variables(self):
+        """MixMonitor started at the answer sets MIXMONITOR_FILENAME on the
+        channel it records; with that variable in ari.conf's channelvars,
+        every later event names the file, and the call keeps it."""
+        path = "/var/spool/asterisk/monitor/2026/12/07/in-79161234567.wav"
+
+        def recorded(message):
+            doc = json.loads(message)
+            for value in doc.values():
+                if isinstance(value, dict) and "channelvars" in value:
+                    value["channelvars"]["MIXMONITOR_FILENAME"] = path
+            return json.dumps(doc)
+
+        messages = self.asterisk.answered_call()
+        self.receive(messages[:7] + [recorded(m) for m in messages[7:]])
+        call = self.ari_calls()
+        self.assertEqual(call.recording_id, path)
+        self.assertTrue(call.has_recording)
+        self.assertFalse(call.recording_url)
+        # Without the variable: no recording to offer.
+        self.assertFalse(self.adapter.recording(json.loads(messages[0])["channel"]))
+        # The dialplan's own variable wins, and a URL is kept as a link.
+        channel = json.loads(messages[0])["channel"]
+        channel["channelvars"].update(
+            {
+                "crm_recording": "https://pbx.example.com/r/1.wav",
+                "MIXMONITOR_FILENAME": path,
+            }
+        )
+        self.assertEqual(
+            self.adapter.recording(channel), "https://pbx.example.com/r/1.wav"
+        )
+
     def test_cyrillic_caller_name_and_stored_body_parse_again(self):
         messages = self.asterisk.answered_call(name="Иван Петров")
         self.receive(messages[:1])

@@ -5,7 +5,8 @@ their documented formats: Twilio's media URL behind the account's Basic
 auth, Zadarma's signed link request, Mango Office's signed download query
 answered by a redirect, Rostelecom's signed get_record for a link good for
 one download from Odoo's address, Kazoo's Crossbar media behind an auth
-token.
+token; a self-hosted PBX's recording files from the web server that serves
+their folder.
 """
 
 import base64
@@ -44,6 +45,8 @@ KAZOO_ACCOUNT = "a" * 32
 KAZOO_KEY = "kazoo-api-key"
 KAZOO_TOKEN = "kazoo-auth-token-1"
 KAZOO_MEDIA = f"{KAZOO_API}/v2/accounts/{KAZOO_ACCOUNT}/recordings/202612-c0ffee"
+FILES_URL = "https://files.pbx.example.net/rec"
+FS_FOLDER = "/var/lib/freeswitch/recordings"
 AUDIO = bytes(range(256)) * 8
 
 
@@ -56,6 +59,7 @@ class TestRecordings(FakedApiMixin, HttpCase, CallcenterCase):
         "api.cloudpbx.rt.ru",
         "records.cloudpbx.rt.ru",
         "kazoo.example.com",
+        "files.pbx.example.net",
     )
 
     @classmethod
@@ -101,6 +105,16 @@ class TestRecordings(FakedApiMixin, HttpCase, CallcenterCase):
                 "kazoo_api_url": KAZOO_API + "/v2/",
                 "kazoo_account_id": KAZOO_ACCOUNT,
                 "kazoo_api_key": KAZOO_KEY,
+            }
+        )
+        cls.freeswitch = Provider.create(
+            {
+                "name": "FreeSWITCH",
+                "code": "freeswitch",
+                "recording_folder": FS_FOLDER + "/",
+                "recording_base_url": FILES_URL + "/",
+                "recording_username": "odoo",
+                "recording_password": "s3cret",
             }
         )
 
@@ -456,6 +470,63 @@ class TestRecordings(FakedApiMixin, HttpCase, CallcenterCase):
         response = self.play(call)
         self.assertEqual(response.status_code, 303)
         self.assertEqual(response.headers["Location"], link)
+
+    # -- A self-hosted PBX: files served by its web server ---------------------------
+
+    def test_pbx_file_relayed_from_the_folders_web_server(self):
+        path = f"{FS_FOLDER}/2026/12/07/77645a4f né.wav"
+        call = self.provider_call(self.freeswitch, recording_id=path)
+        self.assertTrue(call.has_recording)
+        url = f"{FILES_URL}/2026/12/07/77645a4f%20n%C3%A9.wav"
+        with self.faked() as fake:
+            fake.add(responses.GET, url, body=AUDIO, content_type="audio/wav")
+            response = self.play(call)
+            (sent,) = [c.request for c in fake.calls if "files.pbx" in c.request.url]
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertEqual(response.content, AUDIO)
+        self.assertEqual(response.headers["Content-Type"], "audio/wav")
+        credentials = base64.b64encode(b"odoo:s3cret").decode()
+        self.assertEqual(sent.headers["Authorization"], "Basic " + credentials)
+        self.assertNotIn("files.pbx", str(response.headers))
+
+        # A name relative to the folder; no password set: none sent.
+        self.freeswitch.write({"recording_username": False})
+        call.sudo().recording_id = "2026/12/07/b.wav"
+        with self.faked() as fake:
+            fake.add(responses.GET, f"{FILES_URL}/2026/12/07/b.wav", body=AUDIO)
+            response = self.play(call)
+            (sent,) = [c.request for c in fake.calls if "files.pbx" in c.request.url]
+        self.assertEqual(response.status_code, 200, response.text)
+        self.assertNotIn("Authorization", sent.headers)
+
+    def test_pbx_file_outside_the_folder_is_refused(self):
+        call = self.provider_call(self.freeswitch, recording_id="/etc/passwd")
+        for path in (
+            "/etc/passwd",
+            f"{FS_FOLDER}/../../../../etc/passwd",
+            f"{FS_FOLDER}-other/a.wav",
+            "../secret.wav",
+            f"{FS_FOLDER}",
+        ):
+            call.sudo().recording_id = path
+            with self.subTest(path=path), self.faked() as fake:
+                response = self.play(call)
+                self.assertFalse(fake.calls)
+            self.assertEqual(response.status_code, 502)
+            self.assertIn("not in the recordings folder", response.text)
+
+    def test_pbx_file_without_a_recordings_url_is_told(self):
+        self.freeswitch.recording_base_url = False
+        call = self.provider_call(self.freeswitch, recording_id=f"{FS_FOLDER}/a.wav")
+        response = self.play(call)
+        self.assertEqual(response.status_code, 502)
+        self.assertIn("URL its recordings folder is served at", response.text)
+        with self.faked() as fake:
+            self.freeswitch.recording_base_url = FILES_URL
+            fake.add(responses.GET, f"{FILES_URL}/a.wav", status=401)
+            response = self.play(call)
+        self.assertEqual(response.status_code, 502)
+        self.assertIn("HTTP 401", response.text)
 
     def test_missing_credentials_are_told(self):
         self.zadarma.zadarma_api_secret = False

@@ -48,8 +48,12 @@ class TestCallcenterSecurity(CallcenterCase):
 
     def test_provider_secret_is_for_system_administrators(self):
         for user in (self.agent, self.manager):
-            with self.subTest(user=user.login), self.assertRaises(AccessError):
-                self.provider.with_user(user).read(["webhook_secret"])
+            for fname in ("webhook_secret", "recording_username", "recording_password"):
+                with (
+                    self.subTest(user=user.login, field=fname),
+                    self.assertRaises(AccessError),
+                ):
+                    self.provider.with_user(user).read([fname])
         with self.assertRaises(AccessError):
             self.provider.with_user(self.agent).read(["webhook_token"])
         # The manager configures the center: they see the URL, not the secret.

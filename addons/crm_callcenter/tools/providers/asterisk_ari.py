@@ -26,6 +26,10 @@ they belong to is Asterisk's *linkedid* (the id of the call's first channel,
 inherited by every channel created for it). ARI does not put it in the
 channel object, but ``ari.conf`` can: ``channelvars = CHANNEL(linkedid)``
 adds it to every channel of every event, and this adapter requires it.
+Listed there too, ``MIXMONITOR_FILENAME`` (set by MixMonitor on the channel
+it records) or the dialplan's own ``CRM_RECORDING`` name the call's
+recording: a file played from the web server that serves the recordings
+folder (provider settings), or a URL.
 
 So every message names its call by itself: nothing is remembered from one
 message to the next, a listener restart (or a message parsed again by the
@@ -88,6 +92,8 @@ from .base import (
     PayloadError,
     ProviderAdapter,
     StreamError,
+    file_recording_source,
+    is_web_url,
     register,
 )
 
@@ -98,6 +104,11 @@ LINKEDID_VAR = "CHANNEL(linkedid)"
 # as click-to-call calls, and the rest of the id is the correlation id.
 ORIGINATE_PREFIX = "odoo-"
 CORRELATION_VAR = "CRM_CORRELATION_ID"
+# Channel variables naming the call's recording, when ari.conf's channelvars
+# lists them: the dialplan's own (a path or a URL), then the file MixMonitor
+# writes (it sets MIXMONITOR_FILENAME on the channel it records).
+RECORDING_VARS = ("CRM_RECORDING", "MIXMONITOR_FILENAME")
+MAX_RECORDING = 1024
 _SAFE_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _OFFSET_RE = re.compile(r"([+-]\d{2})(\d{2})$")
 _SUFFIX_RE = re.compile(r"-[0-9a-fA-F]+$")
@@ -249,6 +260,19 @@ class AsteriskAriAdapter(ProviderAdapter):
             "CHANNEL(linkedid)' to the [general] section of Asterisk's ari.conf"
         )
 
+    @staticmethod
+    def recording(channel):
+        """The recording a channel's variables name (see RECORDING_VARS)."""
+        variables = (channel or {}).get("channelvars")
+        if not isinstance(variables, dict):
+            return None
+        by_name = {str(key).upper(): value for key, value in variables.items()}
+        for name in RECORDING_VARS:
+            value = by_name.get(name)
+            if isinstance(value, str) and value.strip():
+                return value.strip()[:MAX_RECORDING]
+        return None
+
     @classmethod
     def is_root(cls, channel):
         return cls.call_id(channel) == channel["id"]
@@ -346,6 +370,12 @@ class AsteriskAriAdapter(ProviderAdapter):
             event.started_at = parse_time(call_channel.get("creationtime"))
             if self.originated_by_odoo(call_channel):
                 event.agent_extension = self.extension(call_channel)
+        recording = self.recording(call_channel) or self.recording(leg_channel)
+        if recording:
+            if is_web_url(recording):
+                event.recording_url = recording
+            else:
+                event.recording_id = recording
         for key, value in values.items():
             setattr(event, key, value)
         if event.state == "ended" and event.ended_at is None:
@@ -569,6 +599,18 @@ class AsteriskAriAdapter(ProviderAdapter):
                 # call open (a root channel's id is the linkedid).
                 live.add(channel["id"])
         return live
+
+    # -- call recordings -----------------------------------------------------
+
+    def has_recording(self, recording_url, recording_id):
+        return bool(recording_id) or super().has_recording(recording_url, recording_id)
+
+    def recording_source(self, config, recording_url, recording_id):
+        """A MixMonitor file from the web server that serves the recordings
+        folder (provider settings), a URL as it is."""
+        if recording_id:
+            return file_recording_source(config, recording_id)
+        return super().recording_source(config, recording_url, recording_id)
 
     # -- click-to-call ---------------------------------------------------------
 

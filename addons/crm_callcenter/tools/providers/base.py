@@ -8,7 +8,8 @@ controller, the websocket listener and the models call it with plain data.
 """
 
 import dataclasses
-from urllib.parse import urlsplit
+import posixpath
+from urllib.parse import quote, urlsplit
 
 import requests
 
@@ -75,6 +76,51 @@ class RecordingSource:
 def is_web_url(value):
     """Whether ``value`` is an http(s) link (what a browser may be sent to)."""
     return bool(value) and urlsplit(value).scheme in ("http", "https")
+
+
+def file_recording_source(config, path):
+    """The :class:`RecordingSource` of a recording a self-hosted PBX keeps
+    as a file (``path``, absolute or relative to its recordings folder),
+    from the web server that serves that folder (provider settings
+    ``recording_folder``, ``recording_base_url`` and its optional Basic
+    auth). Relayed by Odoo: the PBX need not face the agents' browsers.
+    Never a path outside the folder."""
+    base_url = (config.get("recording_base_url") or "").strip()
+    if not is_web_url(base_url):
+        raise RecordingError(
+            _lt(
+                "The PBX keeps this recording as a file: set the URL its "
+                "recordings folder is served at on the provider to play it "
+                "from Odoo."
+            )
+        )
+    path = (path or "").strip()
+    folder = (config.get("recording_folder") or "").strip()
+    normal = posixpath.normpath(path) if path else ""
+    if normal.startswith("/"):
+        root = posixpath.normpath(folder) if folder.startswith("/") else None
+        if root == "/":
+            relative = normal[1:]
+        elif root and normal.startswith(root + "/"):
+            relative = normal[len(root) + 1 :]
+        else:
+            raise RecordingError(
+                _lt(
+                    "The recording is not in the recordings folder set on the provider."
+                )
+            )
+    else:
+        relative = normal
+    if not relative or relative == "." or relative.split("/")[0] == "..":
+        raise RecordingError(
+            _lt("The recording is not in the recordings folder set on the provider.")
+        )
+    user = config.get("recording_username")
+    return RecordingSource(
+        url=f"{base_url.rstrip('/')}/{quote(relative)}",
+        auth=(user, config.get("recording_password") or "") if user else None,
+        relay=True,
+    )
 
 
 @dataclasses.dataclass

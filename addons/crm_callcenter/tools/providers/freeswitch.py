@@ -68,7 +68,13 @@ from odoo.tools.translate import LazyTranslate
 
 from ..call_event import CallEvent, seconds_between, unix_to_utc
 from ..signature import SignatureError
-from .base import OriginateError, PayloadError, ProviderAdapter, register
+from .base import (
+    OriginateError,
+    PayloadError,
+    ProviderAdapter,
+    file_recording_source,
+    register,
+)
 
 _lt = LazyTranslate(__name__, default_lang="en_US")
 
@@ -343,6 +349,18 @@ class FreeswitchAdapter(ProviderAdapter):
                 "finished calls. Click-to-call needs the Event Socket."
             )
         )
+
+    # -- call recordings -----------------------------------------------------
+
+    def has_recording(self, recording_url, recording_id):
+        return bool(recording_id) or super().has_recording(recording_url, recording_id)
+
+    def recording_source(self, config, recording_url, recording_id):
+        """A ``record_file`` path from the web server that serves the
+        recordings folder (provider settings), a URL as it is."""
+        if recording_id:
+            return file_recording_source(config, recording_id)
+        return super().recording_source(config, recording_url, recording_id)
 
     # -- helpers ---------------------------------------------------------------
 
