@@ -92,7 +92,6 @@ from .base import (
     PayloadError,
     ProviderAdapter,
     StreamError,
-    file_recording_source,
     is_web_url,
     register,
 )
@@ -215,6 +214,7 @@ class AsteriskAriAdapter(ProviderAdapter):
     code = "asterisk_ari"
     websocket = True
     can_originate = True
+    recording_reference = "file"
 
     def __init__(self, trunks=None):
         self.trunk_patterns = []
@@ -599,18 +599,6 @@ class AsteriskAriAdapter(ProviderAdapter):
                 # call open (a root channel's id is the linkedid).
                 live.add(channel["id"])
         return live
-
-    # -- call recordings -----------------------------------------------------
-
-    def has_recording(self, recording_url, recording_id):
-        return bool(recording_id) or super().has_recording(recording_url, recording_id)
-
-    def recording_source(self, config, recording_url, recording_id):
-        """A MixMonitor file from the web server that serves the recordings
-        folder (provider settings), a URL as it is."""
-        if recording_id:
-            return file_recording_source(config, recording_id)
-        return super().recording_source(config, recording_url, recording_id)
 
     # -- click-to-call ---------------------------------------------------------
 

@@ -210,6 +210,11 @@ class ProviderAdapter:
     # every leg carrying the id lands on the row (Kazoo rings several
     # devices of the agent, each its own leg).
     correlation_ids_recur = False
+    # What a call's recording reference (``recording_id``) is to this
+    # provider: None (only links are played), "id" (recording_source asks
+    # the provider for the audio by it) or "file" (a file the PBX keeps,
+    # see file_recording_source).
+    recording_reference = None
 
     # -- webhooks --------------------------------------------------------
 
@@ -288,15 +293,20 @@ class ProviderAdapter:
 
     def has_recording(self, recording_url, recording_id):
         """Whether a call with these values has a recording to listen to."""
+        if recording_id and self.recording_reference:
+            return True
         return is_web_url(recording_url)
 
     def recording_source(self, config, recording_url, recording_id):
         """The :class:`RecordingSource` of a call's recording, asked when a
         user plays it (links of some providers only live a few minutes).
 
-        By default the link the center reported. Raise
-        :class:`RecordingError` when the provider refuses or fails.
+        By default the PBX's file, for providers whose reference is one,
+        else the link the center reported. Raise :class:`RecordingError`
+        when the provider refuses or fails.
         """
+        if recording_id and self.recording_reference == "file":
+            return file_recording_source(config, recording_id)
         if not is_web_url(recording_url):
             raise RecordingError(_lt("This call has no recording."))
         return RecordingSource(url=recording_url)

@@ -72,7 +72,6 @@ from .base import (
     OriginateError,
     PayloadError,
     ProviderAdapter,
-    file_recording_source,
     register,
 )
 
@@ -267,6 +266,7 @@ class _Cdr:
 class FreeswitchAdapter(ProviderAdapter):
     code = "freeswitch"
     can_originate = False
+    recording_reference = "file"
 
     # -- webhooks --------------------------------------------------------
 
@@ -349,18 +349,6 @@ class FreeswitchAdapter(ProviderAdapter):
                 "finished calls. Click-to-call needs the Event Socket."
             )
         )
-
-    # -- call recordings -----------------------------------------------------
-
-    def has_recording(self, recording_url, recording_id):
-        return bool(recording_id) or super().has_recording(recording_url, recording_id)
-
-    def recording_source(self, config, recording_url, recording_id):
-        """A ``record_file`` path from the web server that serves the
-        recordings folder (provider settings), a URL as it is."""
-        if recording_id:
-            return file_recording_source(config, recording_id)
-        return super().recording_source(config, recording_url, recording_id)
 
     # -- helpers ---------------------------------------------------------------
 

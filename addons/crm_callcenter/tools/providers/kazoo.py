@@ -238,6 +238,7 @@ def from_blackhole(data):
 class KazooAdapter(ProviderAdapter):
     code = "kazoo"
     can_originate = True
+    recording_reference = "id"
     # Per provider: the provider record turns it off when the Blackhole
     # websocket is not used (webhooks only).
     websocket = True
@@ -375,9 +376,6 @@ class KazooAdapter(ProviderAdapter):
         return OriginateResult(external_call_id=external, correlation_id=correlation_id)
 
     # -- call recordings -----------------------------------------------------
-
-    def has_recording(self, recording_url, recording_id):
-        return bool(recording_id) or super().has_recording(recording_url, recording_id)
 
     def recording_source(self, config, recording_url, recording_id):
         """The recording's media from Crossbar: ``GET /v2/accounts/<account>/

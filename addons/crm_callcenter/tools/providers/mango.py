@@ -172,6 +172,7 @@ def _kind(doc):
 class MangoAdapter(ProviderAdapter):
     code = "mango"
     can_originate = True
+    recording_reference = "id"
 
     # -- webhooks --------------------------------------------------------
 
@@ -459,9 +460,6 @@ class MangoAdapter(ProviderAdapter):
         }
 
     # -- call recordings -----------------------------------------------------
-
-    def has_recording(self, recording_url, recording_id):
-        return bool(recording_id) or super().has_recording(recording_url, recording_id)
 
     def recording_source(self, config, recording_url, recording_id):
         """``queries/recording/post`` with ``{"recording_id": …, "action":

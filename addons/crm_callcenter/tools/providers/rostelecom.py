@@ -151,6 +151,7 @@ def _seconds(value, field):
 class RostelecomAdapter(ProviderAdapter):
     code = "rostelecom"
     can_originate = True
+    recording_reference = "id"
 
     def __init__(self):
         # Set by crm.callcenter.provider._get_adapter from its settings.
@@ -397,9 +398,6 @@ class RostelecomAdapter(ProviderAdapter):
         return self.parse_api_answer(response.status_code, response.content)
 
     # -- call recordings ---------------------------------------------------
-
-    def has_recording(self, recording_url, recording_id):
-        return bool(recording_id) or super().has_recording(recording_url, recording_id)
 
     def recording_source(self, config, recording_url, recording_id):
         """``get_record {"session_id"}`` answers a link good for one download

@@ -155,6 +155,7 @@ def _seconds(fields, name):
 class ZadarmaAdapter(ProviderAdapter):
     code = "zadarma"
     can_originate = True
+    recording_reference = "id"
     correlation_ids_recur = True
 
     def __init__(self, timezone=None):
@@ -340,9 +341,6 @@ class ZadarmaAdapter(ProviderAdapter):
         }
 
     # -- call recordings -----------------------------------------------------
-
-    def has_recording(self, recording_url, recording_id):
-        return bool(recording_id) or super().has_recording(recording_url, recording_id)
 
     def recording_source(self, config, recording_url, recording_id):
         """``GET /v1/pbx/record/request/?call_id=<call_id_with_rec>`` answers
