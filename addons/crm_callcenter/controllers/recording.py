@@ -1,12 +1,11 @@
 import logging
 
-import requests
-
 from odoo import http
 from odoo.exceptions import AccessError
 from odoo.http import request
 
 from ..tools.providers import RecordingError
+from ..tools.providers.base import open_recording
 
 _logger = logging.getLogger(__name__)
 
@@ -42,7 +41,8 @@ class CallcenterRecordingController(http.Controller):
     def callcenter_recording(self, call_id, **_kwargs):
         """Play a call's recording: whoever may read the call may listen.
 
-        The browser is sent to the center's link (public, or signed and
+        A copy kept in Odoo plays from Odoo. Otherwise the browser is sent
+        to the center's link (public, or signed and
         short-lived: asked of the provider now), or, when only Odoo may
         fetch it (credentials only Odoo holds, a link bound to Odoo's
         address or good for one download), the audio is relayed from the
@@ -56,6 +56,18 @@ class CallcenterRecordingController(http.Controller):
             call = call.browse()
         if not call:
             return _error(404, env._("No such call, or you may not see it."))
+        copy = call.sudo().recording_attachment_id
+        if copy:
+            _logger.info("User %s plays the recording of call %s", env.uid, call.id)
+            # Odoo's own file: ranges and conditional requests as for any
+            # attachment.
+            response = (
+                env["ir.binary"]
+                ._get_stream_from(copy)
+                .get_response(as_attachment=False)
+            )
+            response.headers["Cache-Control"] = "private, no-store"
+            return response
         try:
             source = call._recording_source()
         except RecordingError as exc:
@@ -63,34 +75,13 @@ class CallcenterRecordingController(http.Controller):
         _logger.info("User %s plays the recording of call %s", env.uid, call.id)
         if not source.relayed:
             return request.redirect(source.url, local=False)
-        headers = dict(source.headers or {})
-        if request.httprequest.headers.get("Range"):
-            headers["Range"] = request.httprequest.headers["Range"]
         timeout = call.provider_id.sudo()._get_adapter_config()["timeout"]
         try:
-            upstream = requests.get(
-                source.url,
-                auth=source.auth,
-                headers=headers,
-                stream=True,
-                timeout=timeout,
-                # requests drops Basic auth on a redirect to another host,
-                # not other headers: a token-authenticated fetch follows none.
-                allow_redirects=not source.headers,
+            upstream = open_recording(
+                source, timeout, request.httprequest.headers.get("Range")
             )
-        except requests.RequestException:
-            return _error(
-                502, env._("The recording cannot be downloaded from the center.")
-            )
-        if upstream.status_code not in (200, 206):
-            upstream.close()
-            return _error(
-                502,
-                env._(
-                    "The center refused the recording (HTTP %(status)s).",
-                    status=upstream.status_code,
-                ),
-            )
+        except RecordingError as exc:
+            return _error(502, str(exc))
         relayed = [
             (name, upstream.headers[name])
             for name in RELAYED_HEADERS

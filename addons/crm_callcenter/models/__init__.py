@@ -18,6 +18,7 @@ from . import (
     crm_callcenter_provider_rostelecom,
     crm_callcenter_provider_twilio,
     crm_callcenter_provider_zadarma,
+    crm_callcenter_recording_archive,
     crm_lead,
     ir_cron,
     mail_activity,

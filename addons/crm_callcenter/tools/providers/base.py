@@ -78,6 +78,39 @@ def is_web_url(value):
     return bool(value) and urlsplit(value).scheme in ("http", "https")
 
 
+def open_recording(source, timeout, range_header=None):
+    """``GET`` a recording from where :class:`RecordingSource` says, as a
+    streamed response (200, or 206 for a ``range_header``); raises
+    :class:`RecordingError` when the center fails or refuses."""
+    headers = dict(source.headers or {})
+    if range_header:
+        headers["Range"] = range_header
+    try:
+        response = requests.get(
+            source.url,
+            auth=source.auth,
+            headers=headers,
+            stream=True,
+            timeout=timeout,
+            # requests drops Basic auth on a redirect to another host, not
+            # other headers: a token-authenticated fetch follows none.
+            allow_redirects=not source.headers,
+        )
+    except requests.RequestException as exc:
+        raise RecordingError(
+            _lt("The recording cannot be downloaded from the center.")
+        ) from exc
+    if response.status_code not in (200, 206):
+        response.close()
+        raise RecordingError(
+            _lt(
+                "The center refused the recording (HTTP %(status)s).",
+                status=response.status_code,
+            )
+        )
+    return response
+
+
 def file_recording_source(config, path):
     """The :class:`RecordingSource` of a recording a self-hosted PBX keeps
     as a file (``path``, absolute or relative to its recordings folder),
