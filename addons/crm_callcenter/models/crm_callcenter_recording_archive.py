@@ -93,10 +93,11 @@ class CrmCallcenterCall(models.Model):
 
     @api.depends("recording_attachment_id")
     def _compute_has_recording(self):
-        super()._compute_has_recording()
+        res = super()._compute_has_recording()
         for call in self:
             if call.recording_attachment_id:
                 call.has_recording = True
+        return res
 
     def _after_fold(self, provider, before):
         res = super()._after_fold(provider, before)
