@@ -14,6 +14,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
 
 from ..tools.providers import RecordingError
 from ..tools.providers.base import open_recording
@@ -119,6 +120,53 @@ class CrmCallcenterCall(models.Model):
             )
             self.env.ref(CRON_XMLID)._trigger(next_at)
         return res
+
+    def action_keep_recording(self):
+        """Download the selected calls' recordings into Odoo now: calls that
+        ended before their provider kept recordings, or whose download
+        failed (once the cause is fixed). Managers only."""
+        if not self.env.user.has_group("crm_callcenter.crm_callcenter_group_manager"):
+            raise AccessError(
+                self.env._("Only call center managers can keep recordings in Odoo.")
+            )
+        calls = self.sudo().filtered(
+            lambda call: (
+                call.state == "ended"
+                and call.has_recording
+                and not call.recording_attachment_id
+                and call.recording_archive_state != "pending"
+            )
+        )
+        if not calls:
+            raise UserError(
+                self.env._(
+                    "None of these calls has a recording to download: only ended "
+                    "calls with a recording not kept in Odoo yet."
+                )
+            )
+        now = fields.Datetime.now()
+        calls.write(
+            {
+                "recording_archive_state": "pending",
+                "recording_archive_attempts": 0,
+                "recording_archive_next_at": now,
+                "recording_archive_error": False,
+            }
+        )
+        self.env.ref(CRON_XMLID)._trigger()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Keep Recordings in Odoo"),
+                "message": self.env._(
+                    "%(count)s recordings will be downloaded in a moment.",
+                    count=len(calls),
+                ),
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     # ------------------------------------------------------------------
     # Cron

@@ -11,6 +11,7 @@ import responses
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
@@ -276,3 +277,37 @@ class TestRecordingArchive(FakedApiMixin, HttpCase, CallcenterCase):
         ):
             self.provider.recording_archive_days = -1
             self.env.flush_all()
+
+    def test_manager_keeps_past_or_failed_recordings(self):
+        self.provider.recording_archive = False
+        past = self.recorded_call("arch-past")
+        self.assertFalse(past.recording_archive_state)
+        Call = self.env["crm.callcenter.call"]
+        with self.assertRaises(AccessError):
+            past.with_user(self.agent).action_keep_recording()
+
+        action = past.with_user(self.manager).action_keep_recording()
+        self.assertIn("1 recordings", action["params"]["message"])
+        self.assertEqual(past.recording_archive_state, "pending")
+        with self.faked() as fake:
+            fake.add(
+                responses.GET,
+                MEDIA.format("arch-past"),
+                body=AUDIO,
+                content_type="audio/mpeg",
+            )
+            self.run_cron(at=datetime.now())
+        self.assertEqual(past.recording_archive_state, "done")
+
+        # Kept already, or nothing to download: said so.
+        common = {"from_": "0903555111", "to": "+842838123456"}
+        self.feed(
+            [
+                self.center.event("call.ringing", "arch-silent", **common),
+                self.center.event("call.ended", "arch-silent", **common),
+            ]
+        )
+        silent = self.get_call("arch-silent")
+        with self.assertRaises(UserError):
+            (past | silent).with_user(self.manager).action_keep_recording()
+        self.assertEqual(Call.browse(past.id).recording_archive_state, "done")
