@@ -127,27 +127,22 @@ def file_recording_source(config, path):
                 "from Odoo."
             )
         )
+    outside = RecordingError(
+        _lt("The recording is not in the recordings folder set on the provider.")
+    )
     path = (path or "").strip()
     folder = (config.get("recording_folder") or "").strip()
-    normal = posixpath.normpath(path) if path else ""
-    if normal.startswith("/"):
+    relative = posixpath.normpath(path) if path else ""
+    if relative.startswith("/"):
         root = posixpath.normpath(folder) if folder.startswith("/") else None
         if root == "/":
-            relative = normal[1:]
-        elif root and normal.startswith(root + "/"):
-            relative = normal[len(root) + 1 :]
+            relative = relative[1:]
+        elif root and relative.startswith(root + "/"):
+            relative = relative[len(root) + 1 :]
         else:
-            raise RecordingError(
-                _lt(
-                    "The recording is not in the recordings folder set on the provider."
-                )
-            )
-    else:
-        relative = normal
+            raise outside
     if not relative or relative == "." or relative.split("/")[0] == "..":
-        raise RecordingError(
-            _lt("The recording is not in the recordings folder set on the provider.")
-        )
+        raise outside
     user = config.get("recording_username")
     return RecordingSource(
         url=f"{base_url.rstrip('/')}/{quote(relative)}",
