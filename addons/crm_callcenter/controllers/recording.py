@@ -42,11 +42,11 @@ class CallcenterRecordingController(http.Controller):
         """Play a call's recording: whoever may read the call may listen.
 
         A copy kept in Odoo plays from Odoo. Otherwise the browser is sent
-        to the center's link (public, or signed and
-        short-lived: asked of the provider now), or, when only Odoo may
-        fetch it (credentials only Odoo holds, a link bound to Odoo's
-        address or good for one download), the audio is relayed from the
-        center (range requests too, so that the player can seek).
+        to the center's link (public, or signed and short-lived: asked of
+        the provider now), or, when only Odoo may fetch it (credentials only
+        Odoo holds, a link bound to Odoo's address or good for one
+        download), the audio is relayed from the center (range requests
+        too, so that the player can seek).
         """
         env = request.env
         call = env["crm.callcenter.call"].browse(call_id).exists()
