@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..tools.providers import RecordingError
 from ..tools.providers.base import open_recording
@@ -53,10 +54,49 @@ class CrmCallcenterProvider(models.Model):
         "again, if the center still has it.",
     )
 
+    recording_copy_count = fields.Integer(
+        "Recordings Kept",
+        compute="_compute_recording_copies",
+        help="Recordings of this provider's calls kept in Odoo.",
+    )
+    recording_copy_size = fields.Float(
+        "Size of the Copies (MB)",
+        compute="_compute_recording_copies",
+        digits=(16, 2),
+        help="Room the recordings kept in Odoo take in its file store.",
+    )
+
     _recording_archive_days_positive = models.Constraint(
         "CHECK(recording_archive_days >= 0)",
         "The number of days recordings are kept cannot be negative.",
     )
+
+    def _compute_recording_copies(self):
+        """One query over the copies of these providers' calls."""
+        figures = {}
+        if self.ids:
+            self.env["crm.callcenter.call"].flush_model(
+                ["provider_id", "recording_attachment_id"]
+            )
+            self.env["ir.attachment"].flush_model(["file_size"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT call.provider_id, COUNT(*), COALESCE(SUM(att.file_size), 0)
+                      FROM crm_callcenter_call call
+                      JOIN ir_attachment att ON att.id = call.recording_attachment_id
+                     WHERE call.provider_id IN %s
+                       AND call.recording_archive_state = 'done'
+                     GROUP BY call.provider_id
+                    """,
+                    tuple(self.ids),
+                )
+            )
+            figures = {row[0]: row[1:] for row in self.env.cr.fetchall()}
+        for provider in self:
+            count, size = figures.get(provider.id, (0, 0))
+            provider.recording_copy_count = count
+            provider.recording_copy_size = size / (1024 * 1024)
 
 
 class CrmCallcenterCall(models.Model):

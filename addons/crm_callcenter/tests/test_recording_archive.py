@@ -242,6 +242,12 @@ class TestRecordingArchive(FakedApiMixin, HttpCase, CallcenterCase):
             self.run_cron()
         kept = old.recording_attachment_id
         self.assertTrue(kept and recent.recording_attachment_id)
+        self.provider.invalidate_recordset(["recording_copy_count"])
+        self.assertEqual(self.provider.recording_copy_count, 2)
+        # Megabytes, rounded to two decimals.
+        self.assertEqual(
+            self.provider.recording_copy_size, round(2 * len(AUDIO) / 2**20, 2)
+        )
         self.env.cr.execute(
             "UPDATE crm_callcenter_call SET create_date = %s WHERE id = %s",
             [datetime.now() - timedelta(days=31), old.id],
@@ -252,6 +258,8 @@ class TestRecordingArchive(FakedApiMixin, HttpCase, CallcenterCase):
         self.assertFalse(kept.exists())
         self.assertEqual(recent.recording_archive_state, "done")
         self.assertTrue(recent.recording_attachment_id)
+        self.provider.invalidate_recordset(["recording_copy_count"])
+        self.assertEqual(self.provider.recording_copy_count, 1)
         # The expired call plays from the center again.
         self.assertEqual(self.play(old).status_code, 303)
 
