@@ -56,6 +56,13 @@ class TestRecordingArchive(FakedApiMixin, HttpCase, CallcenterCase):
         fake.add_passthru(self.base_url())
         return fake
 
+    @staticmethod
+    def serve_audio(fake, call_id):
+        """The center's media server answers the call's recording."""
+        fake.add(
+            responses.GET, MEDIA.format(call_id), body=AUDIO, content_type="audio/mpeg"
+        )
+
     def run_cron(self, at=None):
         with (
             freeze_time(at or datetime.now() + timedelta(minutes=2)),
@@ -93,12 +100,7 @@ class TestRecordingArchive(FakedApiMixin, HttpCase, CallcenterCase):
         self.assertEqual(call.recording_archive_state, "pending")
 
         with self.faked() as fake:
-            fake.add(
-                responses.GET,
-                MEDIA.format("arch-1"),
-                body=AUDIO,
-                content_type="audio/mpeg",
-            )
+            self.serve_audio(fake, "arch-1")
             self.run_cron()
         self.assertEqual(call.recording_archive_state, "done")
         copy = call.recording_attachment_id
@@ -217,12 +219,7 @@ class TestRecordingArchive(FakedApiMixin, HttpCase, CallcenterCase):
             ),
             self.faked() as fake,
         ):
-            fake.add(
-                responses.GET,
-                MEDIA.format("arch-3"),
-                body=AUDIO,
-                content_type="audio/mpeg",
-            )
+            self.serve_audio(fake, "arch-3")
             self.run_cron()
         self.assertEqual(call.recording_archive_state, "pending")
         self.assertIn("larger than", call.recording_archive_error)
@@ -233,12 +230,7 @@ class TestRecordingArchive(FakedApiMixin, HttpCase, CallcenterCase):
         old, recent = self.recorded_call("arch-old"), self.recorded_call("arch-new")
         with self.faked() as fake:
             for name in ("arch-old", "arch-new"):
-                fake.add(
-                    responses.GET,
-                    MEDIA.format(name),
-                    body=AUDIO,
-                    content_type="audio/mpeg",
-                )
+                self.serve_audio(fake, name)
             self.run_cron()
         kept = old.recording_attachment_id
         self.assertTrue(kept and recent.recording_attachment_id)
@@ -298,12 +290,7 @@ class TestRecordingArchive(FakedApiMixin, HttpCase, CallcenterCase):
         self.assertIn("1 recordings", action["params"]["message"])
         self.assertEqual(past.recording_archive_state, "pending")
         with self.faked() as fake:
-            fake.add(
-                responses.GET,
-                MEDIA.format("arch-past"),
-                body=AUDIO,
-                content_type="audio/mpeg",
-            )
+            self.serve_audio(fake, "arch-past")
             self.run_cron(at=datetime.now())
         self.assertEqual(past.recording_archive_state, "done")
 
