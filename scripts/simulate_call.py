@@ -75,6 +75,8 @@ SCENARIOS = {
     "duplicate": "answered call, every event delivered twice",
     "out-of-order": "answered call, events delivered end first",
     "callback": "the agent calls the number back and the customer answers",
+    "hidden": "a caller who withheld the number (anonymous unless --from) hangs "
+    "up while it rings: missed, nobody to call back",
 }
 
 
@@ -87,7 +89,7 @@ def scenario_events(scenario, call_id, number, agent, did):
     else:
         data = {"call_id": call_id, "direction": direction, "from": agent, "to": number}
     ringing = {"type": "call.ringing", "at": start, "data": {**data, "agent": agent}}
-    if scenario == "missed":
+    if scenario in ("missed", "hidden"):
         return [
             ringing,
             {
@@ -491,11 +493,10 @@ def main(argv=None):
 
     call_id = args.call_id or f"sim-{uuid.uuid4().hex[:12]}"
     if args.number is None:
-        args.number = (
-            f"09{random.randrange(10**8):08d}"
-            if args.scenario == "unknown"
-            else "0901234567"
-        )
+        args.number = {
+            "unknown": f"09{random.randrange(10**8):08d}",
+            "hidden": "anonymous",
+        }.get(args.scenario, "0901234567")
     events = scenario_events(args.scenario, call_id, args.number, args.agent, args.did)
     for index, event in enumerate(events):
         if index:

@@ -170,6 +170,16 @@ def test_simulator_scenarios_reach_the_expected_call(odoo_server, env):
     assert callback.state == "done"
     assert not callback.activity_id.active
 
+    # A withheld number: missed, and nothing to call back.
+    result = _simulate(url, "--scenario", "hidden", "--call-id", f"e2e-hidden-{run}")
+    assert result.returncode == 0, result.stdout + result.stderr
+    env.cr.rollback()
+    (hidden,) = _fetch_calls(env, provider, [f"e2e-hidden-{run}"])
+    assert (hidden.state, hidden.is_missed) == ("ended", True)
+    assert hidden.number_hidden
+    assert (hidden.from_number, hidden.customer_number) == ("anonymous", False)
+    assert not hidden.callback_state and not hidden.lead_id
+
 
 def test_concurrent_missed_calls_of_one_number_share_one_call_back(odoo_server, env):
     """Six missed calls of one number at once: one call-back, one activity."""

@@ -5,7 +5,7 @@ import time
 from odoo import http
 from odoo.http import request
 
-from ..tools.phone import normalize_number
+from ..tools.phone import is_hidden_number, normalize_number
 from ..tools.rate_limit import TokenBucketLimiter
 from ..tools.signature import SignatureError
 
@@ -89,6 +89,10 @@ class CallcenterLookupController(http.Controller):
         e164 = normalize_number(
             raw, provider.default_country_id.code, provider.dialout_prefix
         )
+        if is_hidden_number(raw):
+            # A withheld caller ID ("anonymous"...): nobody, as for a number
+            # nobody has, so that the PBX routes the call its default way.
+            return request.make_json_response({"found": False})
         if not E164_RE.match(e164):
             return _error(400, "number is not a phone number")
         return request.make_json_response(provider._lookup_caller(e164))

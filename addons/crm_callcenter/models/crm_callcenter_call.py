@@ -15,7 +15,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, plaintext2html
 
 from ..tools.call_event import OUTCOMES, STATE_RANK, seconds_between
-from ..tools.phone import normalize_number
+from ..tools.phone import is_hidden_number, normalize_number
 from ..tools.providers import (
     ADAPTERS,
     OriginateError,
@@ -189,6 +189,13 @@ class CrmCallcenterCall(models.Model):
         help="The customer's number: the caller of an inbound call, the called "
         "number of an outbound one.",
     )
+    number_hidden = fields.Boolean(
+        "Hidden Number",
+        readonly=True,
+        help="The caller withheld the number (the center sent 'anonymous', "
+        "'restricted' or the like): the call cannot be matched with a "
+        "customer nor called back.",
+    )
     did_id = fields.Many2one(
         "crm.callcenter.did", "Line", readonly=True, ondelete="set null"
     )
@@ -308,7 +315,7 @@ class CrmCallcenterCall(models.Model):
 
     def _compute_display_name(self):
         for call in self:
-            number = call._counterpart_number()
+            number = call._customer_label()
             # Whoever may read the call may see the name of its customer, even
             # when the lead itself is another salesperson's.
             who = (
@@ -320,8 +327,11 @@ class CrmCallcenterCall(models.Model):
             )
 
     def _counterpart_number(self):
-        """The customer's number: the caller inbound, the called outbound."""
+        """The customer's number: the caller inbound, the called outbound
+        (none when the caller hid it)."""
         self.ensure_one()
+        if self.number_hidden:
+            return ""
         return self.from_number if self.direction == "inbound" else self.to_number
 
     # ------------------------------------------------------------------
@@ -347,7 +357,10 @@ class CrmCallcenterCall(models.Model):
         )
         if vals:
             call.write(vals)
-        if call.customer_number != before["customer_number"]:
+        if call.number_hidden and not before["number_hidden"]:
+            # A hidden caller: the line and team only.
+            call.write(call._prepare_line_vals(provider))
+        elif call.customer_number != before["customer_number"]:
             # First time we know the customer's number: match it once, not
             # on every later event of the call.
             call.write(call._prepare_line_vals(provider))
@@ -365,6 +378,13 @@ class CrmCallcenterCall(models.Model):
         call._after_fold(provider, before)
         return call
 
+    def _customer_label(self):
+        """The customer's number as people read it ("Hidden number" too)."""
+        self.ensure_one()
+        if self.number_hidden:
+            return self.env._("Hidden number")
+        return self.customer_number or self._counterpart_number() or ""
+
     def _fold_snapshot(self):
         self.ensure_one()
         return {
@@ -372,6 +392,7 @@ class CrmCallcenterCall(models.Model):
             "answered": self._is_answered(),
             "user": self.user_id,
             "customer_number": self.customer_number,
+            "number_hidden": self.number_hidden,
             "lead": self.lead_id,
             "partner": self.partner_id,
         }
@@ -662,8 +683,12 @@ class CrmCallcenterCall(models.Model):
         self.ensure_one()
         did = self.did_id
         team = self.team_id or provider.team_id
+        if self.number_hidden:
+            name = self.env._("Call from a hidden number")
+        else:
+            name = self.env._("Call from %(number)s", number=self.customer_number)
         return {
-            "name": self.env._("Call from %(number)s", number=self.customer_number),
+            "name": name,
             "phone": self.customer_number,
             "team_id": team.id,
             "company_id": self.company_id.id,
@@ -866,7 +891,12 @@ class CrmCallcenterCall(models.Model):
             else call.to_number or to_number
         )
         if customer_number and not call.customer_number:
-            vals["customer_number"] = customer_number
+            if not is_hidden_number(customer_number):
+                vals["customer_number"] = customer_number
+            elif not call.number_hidden:
+                # Kept as sent in the from/to number; nothing to match or
+                # call back.
+                vals["number_hidden"] = True
 
         if event.agent_extension and (event.state == "answered" or not call.extension):
             # The agent who answers owns the call; ringing only fills a gap.
@@ -1208,6 +1238,7 @@ class CrmCallcenterCall(models.Model):
             "state": call.state,
             "direction": call.direction,
             "number": call.customer_number or call._counterpart_number() or "",
+            "number_hidden": call.number_hidden,
             "name": call.lead_id.display_name or call.partner_id.display_name or "",
             "outcome": call.outcome or False,
             "closed": closed,
@@ -1432,7 +1463,7 @@ class CrmCallcenterCall(models.Model):
         summary = self.env._(
             "%(direction)s call %(number)s: %(outcome)s, talk time %(talk)s",
             direction=direction.get(self.direction, ""),
-            number=self.customer_number or "",
+            number=self._customer_label(),
             outcome=outcome.get(self.outcome, "") or self.env._("in progress"),
             talk=f"{minutes}:{seconds:02d}",
         )
@@ -1554,6 +1585,12 @@ class CrmCallcenterCall(models.Model):
         """Call button of the call form: call the customer of this call."""
         self.ensure_one()
         self.check_access("read")
+        if self.number_hidden:
+            raise UserError(
+                self.env._(
+                    "The caller hid the number: this call cannot be called back."
+                )
+            )
         number = self.customer_number or self._counterpart_number()
         if not number:
             raise UserError(self.env._("This call has no customer number to call."))

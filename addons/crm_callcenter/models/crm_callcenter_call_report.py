@@ -121,7 +121,7 @@ class CrmCallcenterCall(models.Model):
                 "id": call.id,
                 "direction": call.direction,
                 "state": call.state,
-                "number": call.customer_number or call._counterpart_number() or "",
+                "number": call._customer_label(),
                 "name": (call.lead_id or call.partner_id).display_name
                 or call.caller_name
                 or "",
@@ -410,7 +410,7 @@ class CrmCallcenterCall(models.Model):
                 {
                     "id": call.id,
                     "name": call.display_name,
-                    "number": call.customer_number or call._counterpart_number() or "",
+                    "number": call._customer_label(),
                     "agent": call.user_id.display_name or "",
                     "team": call.team_id.display_name or "",
                     "queue": call.queue or "",

@@ -127,6 +127,42 @@ class TestCallHandling(CallcenterCase):
         self.assertEqual(call.lead_id, lead)
         self.assertEqual(lead.user_id, self.agent)
 
+    def test_hidden_caller_gets_the_line_but_no_match_nor_lead(self):
+        self.provider.create_lead_unknown = True
+        # Records whose number field holds the same word are no match.
+        self.env["res.partner"].create({"name": "Junk", "phone": "anonymous"})
+        for number in ("anonymous", "Private", "0", "+7378742833"):
+            with self.subTest(number=number):
+                call = self.ring_unknown(f"ch-hidden-{number}", number=number)
+                self.assertTrue(call.number_hidden)
+                self.assertFalse(call.customer_number)
+                self.assertFalse(call.partner_id or call.lead_id)
+                self.assertFalse(call.candidate_partner_ids or call.candidate_lead_ids)
+                self.assertEqual(call.did_id, self.did)
+                self.assertEqual(call.team_id, self.team)
+                self.assertEqual(call.display_name, "← Hidden number")
+
+    def test_hidden_caller_card_and_actions(self):
+        call = self.ring_unknown("ch-hidden-card", number="anonymous")
+        (payload,) = self.bus_payloads(self.agent)
+        self.assertTrue(payload["number_hidden"])
+        self.assertEqual(payload["number"], "")
+        # The agent may still make a lead of the call, without a number.
+        context = call.with_user(self.agent).action_create_lead()["context"]
+        self.assertEqual(context["default_name"], "Call from a hidden number")
+        self.assertNotIn("default_phone", context)
+        self.assertEqual(context["default_team_id"], self.team.id)
+        self.feed(
+            [self.center.event("call.ended", "ch-hidden-card", from_="anonymous")]
+        )
+        with self.assertRaisesRegex(UserError, "hid the number"):
+            call.with_user(self.agent).action_call_back()
+        # A shown number still fills the card as before.
+        shown = self.ring_unknown("ch-shown-card")
+        self.assertFalse(shown.number_hidden)
+        self.assertEqual(shown.customer_number, "+84912000777")
+        self.assertEqual(self.bus_payloads(self.agent)[-1]["number"], "+84912000777")
+
     def test_a_lead_saved_by_another_agent_is_not_linked(self):
         call = self.ring_unknown("ch-2b")
         context = call.with_user(self.agent).action_create_lead()["context"]

@@ -294,6 +294,30 @@ class TestMissedCallCallbacks(CallcenterCase):
         self.assertFalse(self.get_call("cb-7").callback_state)
         self.assertFalse(self.call_activities(self.partner))
 
+    def test_a_hidden_caller_is_missed_but_never_called_back(self):
+        # A caller who withheld the number: counted as missed, but there is
+        # nobody to call back, and no lead for "anonymous" either.
+        activities = self.env["mail.activity"].search_count([])
+        leads = self.env["crm.lead"].search_count([])
+        for number in ("anonymous", "Restricted", "0000000000", "+266696687"):
+            with self.subTest(number=number):
+                call = self.miss(f"cb-hidden-{number}", number=number)
+                self.assertTrue(call.is_missed)
+                self.assertTrue(call.number_hidden)
+                self.assertFalse(call.customer_number)
+                self.assertEqual(call.from_number, number)
+                self.assertFalse(call.callback_state)
+                self.assertFalse(call.callback_id)
+        self.assertEqual(self.env["mail.activity"].search_count([]), activities)
+        self.assertEqual(self.env["crm.lead"].search_count([]), leads)
+        self.assertFalse(
+            self.env["crm.callcenter.callback"].search(
+                [("provider_id", "=", self.provider.id)]
+            )
+        )
+        # The caller's next call with the number shown is called back.
+        self.assertEqual(self.miss("cb-hidden-then-shown").callback_state, "pending")
+
     def test_one_open_call_back_per_number_in_the_database(self):
         self.miss("cb-8")
         with (

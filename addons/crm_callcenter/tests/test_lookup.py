@@ -170,8 +170,14 @@ class TestCallerLookup(HttpCase, LookupCase):
         response = self.url_open(signed_target, headers=headers)
         self.assertAnswer(response, {"found": False})
 
+    def test_hidden_caller_is_nobody(self):
+        # What PBXs send for a withheld caller ID: routed like a stranger.
+        for number in ("anonymous", "Restricted", "0000000000", "+266696687"):
+            with self.subTest(number=number):
+                self.assertAnswer(self.lookup(number), {"found": False})
+
     def test_bad_number_is_400(self):
-        for query in ("", "number=", "number=abc", "number=12", "number=" + "9" * 40):
+        for query in ("", "number=", "number=12", "number=12abc", "number=" + "9" * 40):
             response = self.lookup(query=query)
             self.assertEqual(response.status_code, 400, query)
             self.assertEqual(response.json()["status"], "error")

@@ -1,7 +1,7 @@
 from odoo.tests.common import BaseCase
 
 from ..tools import signature
-from ..tools.phone import normalize_number
+from ..tools.phone import is_hidden_number, normalize_number
 from ..tools.providers import PayloadError, get_adapter
 
 # PROTOCOLS.md §11, test vector 11 (Standard Webhooks).
@@ -168,6 +168,37 @@ class TestNormalizeNumber(BaseCase):
         for raw, country, expected in cases:
             with self.subTest(raw=raw):
                 self.assertEqual(normalize_number(raw, country), expected)
+
+    def test_hidden_numbers(self):
+        hidden = [
+            "anonymous",
+            "Anonymous",
+            " Restricted ",
+            "unavailable",
+            "sip:anonymous@anonymous.invalid",
+            "+",
+            "0",
+            "0000000000",
+            "+266696687",  # Twilio: ANONYMOUS on a keypad
+            "+7378742833",  # RESTRICTED
+            "+86282452253",  # UNAVAILABLE
+        ]
+        shown = [
+            "",
+            None,
+            "0903555111",
+            "+84903555111",
+            "101",
+            # Without the plus, a national number that happens to be these
+            # digits: only Twilio's E.164 stand-ins are hidden.
+            "266696687",
+        ]
+        for number in hidden:
+            with self.subTest(number=number):
+                self.assertTrue(is_hidden_number(number))
+        for number in shown:
+            with self.subTest(number=number):
+                self.assertFalse(is_hidden_number(number))
 
     def test_dialout_prefix(self):
         cases = [

@@ -100,6 +100,13 @@ class TestUiScreenPop(HttpCase, CallcenterCase):
         self.assertEqual(lead.phone_sanitized, "+84903555333")
         self.assertEqual(self.agent.callcenter_presence, "in_call")
 
+    def test_hidden_caller_card(self):
+        events = self._call_events("pop-hidden", "anonymous", "ringing")
+        self._start_tour("crm_callcenter_screen_pop_hidden_caller", events)
+        self.assertCallLogged(
+            "pop-hidden", number_hidden=True, from_number="anonymous", state="ringing"
+        )
+
     def test_no_call_center_for_salespeople_who_are_not_agents(self):
         new_test_user(
             self.env,

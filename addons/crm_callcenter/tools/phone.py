@@ -6,6 +6,12 @@ import phonenumbers
 
 _DIGITS_RE = re.compile(r"\d+")
 
+# What Twilio puts in From when the caller withheld the number: these words
+# on a phone keypad (ANONYMOUS, RESTRICTED, UNAVAILABLE, BLOCKED, UNKNOWN).
+_HIDDEN_STAND_INS = frozenset(
+    ("+266696687", "+7378742833", "+86282452253", "+2562533", "+8656696")
+)
+
 
 def _candidates(digits, raw):
     if raw.startswith("+"):
@@ -52,3 +58,21 @@ def normalize_number(number, country_code=None, dialout_prefix=None):
                 parsed, phonenumbers.PhoneNumberFormat.E164
             )
     return raw
+
+
+def is_hidden_number(number):
+    """Whether a caller number a PBX sent says the caller hid it.
+
+    Centers write a withheld caller ID as a word (``anonymous``,
+    ``Restricted``, ``unknown``, ``private``...), as zeros (FreeSWITCH's
+    ``0000000000``), or, for Twilio, as one of its keypad stand-ins
+    (``+266696687`` spells ANONYMOUS). Nobody can call such a number back.
+    An empty number is no number at all, not a hidden one.
+    """
+    raw = (number or "").strip()
+    if not raw:
+        return False
+    digits = "".join(_DIGITS_RE.findall(raw))
+    if not digits or not digits.strip("0"):
+        return True
+    return raw.startswith("+") and "+" + digits in _HIDDEN_STAND_INS

@@ -140,3 +140,26 @@ registry.category("web_tour.tours").add("crm_callcenter_screen_pop_unknown_calle
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_callcenter_screen_pop_hidden_caller", {
+    steps: () => [
+        {
+            content: "The call center is loaded: a caller with a withheld number rings",
+            trigger: ".o_crm_callcenter_systray",
+            run: () => postWebhook(REQUESTS_KEY, 0),
+        },
+        {
+            content: "The card says the number is hidden, not the center's placeholder",
+            trigger: ".o_crm_callcenter_card_ringing .o_crm_callcenter_card_number:contains(Hidden number):not(:contains(anonymous))",
+        },
+        {
+            content: "The agent looks at the current calls",
+            trigger: ".o_crm_callcenter_systray",
+            run: "click",
+        },
+        {
+            content: "The systray lists the call as from a hidden number",
+            trigger: ".o_crm_callcenter_systray_call:contains(Hidden number)",
+        },
+    ],
+});

@@ -33,6 +33,11 @@ export function callStateLabel(call) {
     return _t("Ended");
 }
 
+/** The caller's number as the agent reads it: a hidden one says so. */
+export function callNumberLabel(call) {
+    return call.number_hidden ? _t("Hidden number") : call.number;
+}
+
 /** Seconds since a UTC server datetime string, as m:ss or h:mm:ss. */
 function elapsedSince(serverDatetime) {
     const start = deserializeDateTime(serverDatetime);
@@ -59,6 +64,10 @@ export class CallCard extends Component {
 
     get stateLabel() {
         return callStateLabel(this.call);
+    }
+
+    get numberLabel() {
+        return callNumberLabel(this.call);
     }
 
     get directionLabel() {

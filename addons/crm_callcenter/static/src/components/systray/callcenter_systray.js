@@ -5,7 +5,7 @@ import { deserializeDateTime } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
-import { callStateLabel } from "../call_card/call_card";
+import { callNumberLabel, callStateLabel } from "../call_card/call_card";
 import { SETTABLE_PRESENCES } from "../../services/callcenter_service";
 
 const PRESENCE_COLORS = {
@@ -64,6 +64,10 @@ export class CallcenterSystray extends Component {
 
     callStateLabel(call) {
         return callStateLabel(call);
+    }
+
+    callNumberLabel(call) {
+        return callNumberLabel(call);
     }
 
     onCallClicked(call) {
