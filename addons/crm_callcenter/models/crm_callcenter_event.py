@@ -24,6 +24,8 @@ MAX_ATTEMPTS = 8
 RETRY_BASE_MINUTES = 2
 RETRY_MAX_MINUTES = 6 * 60
 CRON_BATCH = 200
+# Processed events deleted per autovacuum step (one transaction each).
+PURGE_BATCH = 10000
 # Queued events folded per transaction, at most.
 QUEUE_BATCH = 10
 # A queue cron run that found the queue empty keeps looking for this long
@@ -336,6 +338,37 @@ class CrmCallcenterEvent(models.Model):
                 self._trigger_queue(force=True)
                 IrCron._commit_progress(remaining=1)
                 return
+
+    @api.autovacuum
+    def _gc_processed_events(self):
+        """Delete the processed events older than their provider's retention
+        (``event_retention_days``, 0: never), PURGE_BATCH at a time: the
+        autovacuum commits after each call and calls again while some are
+        left, so a first run over years of events holds no long lock.
+        Failed and waiting events stay. Returns ``(deleted, remaining)``."""
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM crm_callcenter_event WHERE id IN (
+                    SELECT e.id
+                      FROM crm_callcenter_provider p
+                      JOIN crm_callcenter_event e ON e.provider_id = p.id
+                     WHERE p.event_retention_days > 0
+                       AND e.received_at < (now() AT TIME ZONE 'UTC')
+                           - make_interval(days => p.event_retention_days)
+                       AND e.state IN ('done', 'ignored')
+                     LIMIT %s
+                     FOR UPDATE OF e SKIP LOCKED
+                )
+                """,
+                PURGE_BATCH,
+            )
+        )
+        deleted = self.env.cr.rowcount
+        self.invalidate_model()
+        if deleted:
+            _logger.info("Deleted %s processed call center events", deleted)
+        return deleted, deleted == PURGE_BATCH
 
     def _mark_processed(self, call):
         """Done (folded into ``call``) or ignored (no call event in it).

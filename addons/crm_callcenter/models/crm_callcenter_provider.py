@@ -110,6 +110,14 @@ class CrmCallcenterProvider(models.Model):
         "free for the next call. A late report of the center corrects the "
         "call. 0: never.",
     )
+    event_retention_days = fields.Integer(
+        "Keep Processed Events (days)",
+        default=90,
+        help="The requests of the event log that were folded into calls (or "
+        "ignored) are deleted this long after they arrived: they are the "
+        "raw bodies, the calls keep what they said. Failed and waiting "
+        "events are kept until they are processed. 0: keep them all.",
+    )
     cost_per_minute = fields.Float(
         "Cost per Minute",
         digits=(16, 4),
@@ -326,6 +334,10 @@ class CrmCallcenterProvider(models.Model):
     _call_timeouts_positive = models.Constraint(
         "CHECK(ringing_timeout_minutes >= 0 AND live_timeout_minutes >= 0)",
         "The times after which calls without news are closed cannot be negative.",
+    )
+    _event_retention_positive = models.Constraint(
+        "CHECK(event_retention_days >= 0)",
+        "The days processed events are kept cannot be negative.",
     )
     _webhook_token_unique = models.Constraint(
         "UNIQUE(webhook_token)", "The webhook token must be unique."

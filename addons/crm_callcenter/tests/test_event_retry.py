@@ -3,8 +3,10 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from psycopg2 import IntegrityError
 
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from ..models import crm_callcenter_event as event_module
 from ..models.crm_callcenter_call import CrmCallcenterCall
@@ -158,3 +160,89 @@ class TestEventQueue(CallcenterCase):
         with patch.object(self.env.cr, "commit"):
             Event._cron_process_queue()
         self.assertCallLogged("q-2", state="ringing", user_id=self.agent)
+
+
+@tagged("post_install", "-at_install")
+class TestEventRetention(CallcenterCase):
+    """The event log keeps raw requests for a while, never unprocessed ones."""
+
+    def age(self, events, days):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE crm_callcenter_event SET received_at = received_at - %s"
+            " WHERE id = ANY(%s)",
+            (timedelta(days=days), events.ids),
+        )
+        events.invalidate_recordset(["received_at"])
+
+    def events_of(self, call_id, provider=None):
+        return self.env["crm.callcenter.event"].search(
+            [
+                ("provider_id", "=", (provider or self.provider).id),
+                ("external_call_id", "=", call_id),
+            ]
+        )
+
+    def test_processed_events_go_after_the_retention_failed_ones_stay(self):
+        self.provider.event_retention_days = 30
+        old_requests = self.center.answered_call("keep-old")
+        self.feed(old_requests)
+        self.feed(self.center.answered_call("keep-recent"))
+        with patch.object(CrmCallcenterCall, "_match_counterpart", _broken_matching):
+            self.feed([self.center.event("call.ringing", "keep-failed", agent="101")])
+        old, recent, failed = (
+            self.events_of(name) for name in ("keep-old", "keep-recent", "keep-failed")
+        )
+        self.assertEqual(len(old), 3)
+        self.assertEqual(set(old.mapped("state")), {"done"})
+        self.assertEqual(failed.state, "error")
+        self.age(old | failed, 31)
+        self.age(recent, 29)
+        # Another provider keeps everything.
+        keeper = self.provider.copy({"name": "Keeps all", "event_retention_days": 0})
+        self.feed(self.center.answered_call("keep-forever"), provider=keeper)
+        forever = self.events_of("keep-forever", keeper)
+        self.age(forever, 400)
+
+        Event = self.env["crm.callcenter.event"]
+        deleted, remaining = Event._gc_processed_events()
+        self.assertEqual((deleted, remaining), (3, False))
+        self.assertFalse(old.exists())
+        self.assertEqual(recent.exists(), recent)
+        self.assertEqual(failed.exists(), failed)
+        self.assertEqual(forever.exists(), forever)
+        # The call keeps what its events said.
+        call = self.assertCallLogged("keep-old", state="ended", outcome="answered")
+        before = call.read(["state", "outcome", "billsec", "ended_at", "user_id"])
+        notified = len(self.bus_payloads(self.agent))
+        # A provider that delivers them again after that: stored again,
+        # folded, and nothing changes.
+        self.feed(old_requests)
+        self.assertEqual(set(self.events_of("keep-old").mapped("state")), {"done"})
+        call.invalidate_recordset()
+        self.assertEqual(
+            call.read(["state", "outcome", "billsec", "ended_at", "user_id"]), before
+        )
+        self.assertEqual(len(self.bus_payloads(self.agent)), notified)
+
+    def test_a_large_backlog_is_deleted_in_steps(self):
+        self.provider.event_retention_days = 1
+        for index in range(3):
+            self.feed(self.center.answered_call(f"backlog-{index}"))
+        events = self.env["crm.callcenter.event"].search(
+            [("provider_id", "=", self.provider.id)]
+        )
+        self.assertEqual(len(events), 9)
+        self.age(events, 2)
+        Event = self.env["crm.callcenter.event"]
+        with patch.object(event_module, "PURGE_BATCH", 4):
+            # The autovacuum calls again while some are left.
+            self.assertEqual(Event._gc_processed_events(), (4, True))
+            self.assertEqual(Event._gc_processed_events(), (4, True))
+            self.assertEqual(Event._gc_processed_events(), (1, False))
+        self.assertFalse(events.exists())
+
+    def test_retention_cannot_be_negative(self):
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            self.provider.event_retention_days = -1
+            self.env.flush_all()
