@@ -9,7 +9,7 @@ import requests
 from markupsafe import Markup
 from psycopg2 import errors as pg_errors
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.addons.phone_validation.models.mail_thread_phone import PHONE_REGEX_PATTERN
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, plaintext2html
@@ -119,6 +119,17 @@ class CrmCallcenterCall(models.Model):
     did = fields.Char("DID", readonly=True, help="Line the call came in on.")
     extension = fields.Char(readonly=True, help="Agent extension the provider sent.")
     user_id = fields.Many2one("res.users", "Agent", readonly=True, index=True)
+    ringing_user_ids = fields.Many2many(
+        "res.users",
+        "crm_callcenter_call_ringing_user_rel",
+        "call_id",
+        "user_id",
+        string="Also Rang For",
+        readonly=True,
+        help="Other agents whose extension rang for this call (a ring group "
+        "or a queue ringing several agents at once): each got the call card "
+        "while it rang, and may see the call.",
+    )
     partner_id = fields.Many2one(
         "res.partner", "Contact", index="btree_not_null", ondelete="set null"
     )
@@ -357,6 +368,12 @@ class CrmCallcenterCall(models.Model):
         )
         if vals:
             call.write(vals)
+            if "ringing_user_ids" in vals:
+                before["rung"] = self.env["res.users"].browse(
+                    command[1]
+                    for command in vals["ringing_user_ids"]
+                    if command[0] == Command.LINK
+                )
         if call.number_hidden and not before["number_hidden"]:
             # A hidden caller: the line and team only.
             call.write(call._prepare_line_vals(provider))
@@ -438,6 +455,14 @@ class CrmCallcenterCall(models.Model):
                 self._notify_agent(user)
             if old_user and old_user != user:
                 self._notify_agent(old_user, closed=True)
+        # The other agents it rings for: their card while it rings, closed
+        # once someone answered or the caller hung up.
+        if self.state == "ringing":
+            for rung in before.get("rung", ()):
+                self._notify_agent(rung)
+        elif before["state"] == "ringing":
+            for rung in self.ringing_user_ids - user - old_user:
+                self._notify_agent(rung, closed=True)
 
     def _queue_missed(self):
         """Hand missed calls to the call-back cron, woken when this commits.
@@ -898,15 +923,35 @@ class CrmCallcenterCall(models.Model):
                 # call back.
                 vals["number_hidden"] = True
 
-        if event.agent_extension and (event.state == "answered" or not call.extension):
-            # The agent who answers owns the call; ringing only fills a gap.
+        if event.agent_extension and (
+            event.state in ("ringing", "answered") or not call.extension
+        ):
             users = self.env["crm.callcenter.extension"]._find_users(
                 provider, [event.agent_extension]
             )
-            vals["extension"] = event.agent_extension
             user = users.get(event.agent_extension)
-            if user or not call.user_id:
-                vals["user_id"] = user.id if user else False
+            if event.state == "answered" or not call.extension:
+                # The agent who answers owns the call; ringing only fills a
+                # gap.
+                vals["extension"] = event.agent_extension
+                if user or not call.user_id:
+                    vals["user_id"] = user.id if user else False
+                if call.state == "ringing" and user and user != call.user_id:
+                    # Answered by another agent it rang for: the first one
+                    # takes their place among the others.
+                    commands = [Command.link(call.user_id.id)] if call.user_id else []
+                    if user in call.ringing_user_ids:
+                        commands.append(Command.unlink(user.id))
+                    if commands:
+                        vals["ringing_user_ids"] = commands
+            elif (
+                user
+                and user != call.user_id
+                and call.state == "ringing"
+                and user not in call.ringing_user_ids
+            ):
+                # A ring group or a queue: the call rings for them too.
+                vals["ringing_user_ids"] = [Command.link(user.id)]
 
         for fname in DETAIL_FIELDS:
             value = getattr(event, fname)
@@ -1268,8 +1313,13 @@ class CrmCallcenterCall(models.Model):
             since = fields.Datetime.now() - timedelta(hours=LIVE_CALL_HOURS)
             calls = self.search(
                 [
+                    "|",
+                    "&",
                     ("user_id", "=", user.id),
                     ("state", "in", ("ringing", "answered")),
+                    "&",
+                    ("ringing_user_ids", "in", user.id),
+                    ("state", "=", "ringing"),
                     ("started_at", ">=", since),
                 ],
                 order="started_at desc",
@@ -1293,11 +1343,15 @@ class CrmCallcenterCall(models.Model):
     # ------------------------------------------------------------------
 
     def _check_agent_action(self):
-        """The agent of the call, or a manager, may act on it."""
+        """The agent of the call, or a manager, may act on it; while it
+        rings, so may the other agents it rings for."""
         self.ensure_one()
         self.check_access("read")
-        if self.user_id != self.env.user and not self.env.user.has_group(
-            "crm_callcenter.crm_callcenter_group_manager"
+        user = self.env.user
+        if (
+            self.user_id != user
+            and not (self.state == "ringing" and user in self.ringing_user_ids)
+            and not user.has_group("crm_callcenter.crm_callcenter_group_manager")
         ):
             raise AccessError(self.env._("This call is another agent's."))
 

@@ -385,6 +385,29 @@ class TestZadarmaProvider(HttpCase, CallcenterCase):
             ],
         )
 
+    def test_ring_group_pops_every_extension_it_rings(self):
+        # The number rings 101 and 102 at once (a Zadarma group): both
+        # agents see the caller; 102 answers, 101's card closes.
+        call_id = self.new_id()
+        events = self.inbound(call_id)
+        self.post_all([events["start"], events["ring101"], events["ring102"]])
+        call = self.get_zadarma_call(call_id)
+        self.assertEqual(call.user_id, self.agent)
+        self.assertEqual(call.ringing_user_ids, self.agent_b)
+        for agent in (self.agent, self.agent_b):
+            (payload,) = self.bus_payloads(agent)
+            self.assertEqual(payload["state"], "ringing")
+            self.assertEqual(payload["partner"]["id"], self.customer.id)
+        self.post_all([events["answer102"]])
+        call.invalidate_recordset()
+        self.assertEqual(call.user_id, self.agent_b)
+        self.assertEqual(call.ringing_user_ids, self.agent)
+        self.assertTrue(self.bus_payloads(self.agent)[-1]["closed"])
+        self.assertEqual(
+            [(p["state"], p["closed"]) for p in self.bus_payloads(self.agent_b)],
+            [("ringing", False), ("answered", False)],
+        )
+
     def test_recording_after_the_end(self):
         call_id = self.new_id()
         events = self.inbound(call_id)

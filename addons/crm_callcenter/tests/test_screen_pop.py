@@ -1,5 +1,6 @@
 from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import CallcenterCase
 
@@ -102,3 +103,94 @@ class TestScreenPop(HttpCase, CallcenterCase):
             self.env["crm.callcenter.call"].with_user(self.agent_b).get_agent_state()
         )
         self.assertEqual(other["calls"], [])
+
+
+@tagged("post_install", "-at_install")
+class TestRingGroups(CallcenterCase):
+    """A queue or ring group rings several agents at once: each sees the
+    caller while it rings, and the card goes away when someone answers."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agent_c = new_test_user(
+            cls.env,
+            login="cc_agent_c",
+            groups="crm_callcenter.crm_callcenter_group_agent",
+        )
+
+    def ring(self, call_id, *extensions, **data):
+        # Now: a reload only lists the calls of the last hours.
+        at = fields.Datetime.now()
+        self.feed(
+            [
+                self.center.event("call.ringing", call_id, agent=ext, at=at, **data)
+                for ext in extensions
+            ]
+        )
+        return self.get_call(call_id)
+
+    def states(self, user):
+        return [(p["state"], p["closed"]) for p in self.bus_payloads(user)]
+
+    def test_every_agent_it_rings_for_gets_the_card(self):
+        call = self.ring("rg-1", "101", "102", "102")
+        self.assertEqual(call.user_id, self.agent)
+        self.assertEqual(call.ringing_user_ids, self.agent_b)
+        self.assertEqual(self.states(self.agent), [("ringing", False)])
+        # Once, whatever the center repeats.
+        self.assertEqual(self.states(self.agent_b), [("ringing", False)])
+        (payload,) = self.bus_payloads(self.agent_b)
+        self.assertEqual(payload["partner"]["id"], self.partner.id)
+        # A reload while it rings shows it too; while it rings the second
+        # agent may act on it from the card.
+        state = (
+            self.env["crm.callcenter.call"].with_user(self.agent_b).get_agent_state()
+        )
+        self.assertEqual([c["call_id"] for c in state["calls"]], call.ids)
+        self.assertEqual(
+            call.with_user(self.agent_b).action_open_record()["res_id"], self.partner.id
+        )
+
+        self.feed([self.center.event("call.answered", "rg-1", agent="102")])
+        self.assertEqual(call.user_id, self.agent_b)
+        self.assertEqual(
+            self.states(self.agent), [("ringing", False), ("answered", True)]
+        )
+        self.assertEqual(
+            self.states(self.agent_b), [("ringing", False), ("answered", False)]
+        )
+        # Both still see the call that rang for them; only the one who
+        # answered acts on it; agents it never rang for do not see it.
+        self.assertEqual(call.ringing_user_ids, self.agent)
+        self.assertEqual(call.with_user(self.agent).display_name, call.display_name)
+        with self.assertRaises(AccessError):
+            call.with_user(self.agent).action_log_call()
+        call.with_user(self.agent_b).action_log_call()
+        with self.assertRaises(AccessError):
+            call.with_user(self.agent_c).check_access("read")
+        self.assertFalse(
+            self.env["crm.callcenter.call"]
+            .with_user(self.agent_c)
+            .search([("id", "=", call.id)])
+        )
+
+    def test_a_missed_call_closes_the_cards_of_the_others(self):
+        self.ring("rg-2", "101", "102")
+        self.feed([self.center.event("call.ended", "rg-2")])
+        call = self.get_call("rg-2")
+        self.assertTrue(call.is_missed)
+        self.assertEqual(
+            self.states(self.agent), [("ringing", False), ("ended", False)]
+        )
+        self.assertEqual(
+            self.states(self.agent_b), [("ringing", False), ("ended", True)]
+        )
+        with self.assertRaises(AccessError):
+            call.with_user(self.agent_b).action_create_lead()
+
+    def test_a_late_ringing_of_an_answered_call_pops_nothing(self):
+        self.feed(self.center.answered_call("rg-3")[:2])
+        self.ring("rg-3", "102")
+        self.assertFalse(self.get_call("rg-3").ringing_user_ids)
+        self.assertEqual(self.bus_payloads(self.agent_b), [])

@@ -1,3 +1,6 @@
+import importlib.util
+from pathlib import Path
+
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
@@ -83,3 +86,34 @@ class TestCallcenterSecurity(CallcenterCase):
         self.manager.company_ids = [(6, 0, [self.env.company.id])]
         Call = self.env["crm.callcenter.call"].with_user(self.manager)
         self.assertFalse(Call.search([("external_call_id", "=", "sec-other")]))
+
+    def test_upgrade_gives_agents_the_calls_that_rang_for_them(self):
+        # The rule is noupdate: 19.0.1.1.0's migration rewrites the domain
+        # of databases installed before, unless someone changed it.
+        path = Path(__file__).parents[1] / "migrations/19.0.1.1.0/post-migrate.py"
+        spec = importlib.util.spec_from_file_location("cc_migrate_1_1", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        rule = self.env.ref("crm_callcenter.crm_callcenter_call_rule_agent")
+        rule.domain_force = "[('user_id','=',user.id)]"
+        self.env.flush_all()
+        migration.migrate(self.env.cr, "19.0.1.0.0")
+        rule.invalidate_recordset()
+        self.assertEqual(rule.domain_force, migration.NEW_DOMAIN)
+        # With it, the second agent a ring group rang sees the call.
+        self.feed(
+            [
+                self.center.event("call.ringing", "sec-rg", agent=ext)
+                for ext in ("101", "102")
+            ]
+        )
+        call = self.get_call("sec-rg")
+        self.assertEqual(call.user_id, self.agent)
+        self.assertTrue(call.with_user(self.agent_b).has_access("read"))
+
+        custom = "[('user_id', '=', user.id), ('state', '!=', 'ringing')]"
+        rule.domain_force = custom
+        self.env.flush_all()
+        migration.migrate(self.env.cr, "19.0.1.0.0")
+        rule.invalidate_recordset()
+        self.assertEqual(rule.domain_force, custom, "a customized rule is left alone")
