@@ -130,6 +130,11 @@ class CrmCallcenterCall(models.Model):
         "or a queue ringing several agents at once): each got the call card "
         "while it rang, and may see the call.",
     )
+    # A column the fold loads with the row: only calls that rang for others
+    # read the relation when they stop ringing.
+    rang_several = fields.Boolean(
+        readonly=True, help="Technical: the call rang for other agents too."
+    )
     partner_id = fields.Many2one(
         "res.partner", "Contact", index="btree_not_null", ondelete="set null"
     )
@@ -460,7 +465,7 @@ class CrmCallcenterCall(models.Model):
         if self.state == "ringing":
             for rung in before.get("rung", ()):
                 self._notify_agent(rung)
-        elif before["state"] == "ringing":
+        elif before["state"] == "ringing" and self.rang_several:
             for rung in self.ringing_user_ids - user - old_user:
                 self._notify_agent(rung, closed=True)
 
@@ -940,18 +945,20 @@ class CrmCallcenterCall(models.Model):
                     # Answered by another agent it rang for: the first one
                     # takes their place among the others.
                     commands = [Command.link(call.user_id.id)] if call.user_id else []
-                    if user in call.ringing_user_ids:
+                    if call.rang_several and user in call.ringing_user_ids:
                         commands.append(Command.unlink(user.id))
                     if commands:
                         vals["ringing_user_ids"] = commands
+                        vals["rang_several"] = True
             elif (
                 user
                 and user != call.user_id
                 and call.state == "ringing"
-                and user not in call.ringing_user_ids
+                and (not call.rang_several or user not in call.ringing_user_ids)
             ):
                 # A ring group or a queue: the call rings for them too.
                 vals["ringing_user_ids"] = [Command.link(user.id)]
+                vals["rang_several"] = True
 
         for fname in DETAIL_FIELDS:
             value = getattr(event, fname)
