@@ -75,6 +75,9 @@ class CrmCallcenterCall(models.Model):
             "service_level_seconds": sorted(
                 set(companies.mapped("callcenter_service_level_seconds"))
             ),
+            "short_abandon_seconds": sorted(
+                set(companies.mapped("callcenter_short_abandon_seconds")) - {0}
+            ),
             "totals": totals,
             "groups": groups,
             "pending": self._dashboard_pending(pending_limit or PENDING_LIMIT),
@@ -252,8 +255,21 @@ class CrmCallcenterCall(models.Model):
             "res_company",
             SQL("%s = %s", column("company_id"), SQL.identifier(company_alias, "id")),
         )
-        threshold = self.env["res.company"]._field_to_sql(
+        Company = self.env["res.company"]
+        threshold = Company._field_to_sql(
             company_alias, "callcenter_service_level_seconds", query
+        )
+        short_threshold = Company._field_to_sql(
+            company_alias, "callcenter_short_abandon_seconds", query
+        )
+        # Hung up on within the company's short abandon time: left out of
+        # the rates (their denominator is the inbound calls without them).
+        short = SQL(
+            "%s AND %s > 0 AND %s < %s",
+            column("is_abandoned"),
+            short_threshold,
+            column("duration"),
+            short_threshold,
         )
         inbound = SQL("%s = 'inbound'", column("direction"))
         answered = SQL("%s = 'answered'", column("outcome"))
@@ -270,7 +286,15 @@ class CrmCallcenterCall(models.Model):
             ("answered", SQL("COUNT(*) FILTER (WHERE %s)", answered)),
             ("inbound_answered", SQL("COUNT(*) FILTER (WHERE %s)", inbound_answered)),
             ("missed", SQL("COUNT(*) FILTER (WHERE %s)", column("is_missed"))),
-            ("abandoned", SQL("COUNT(*) FILTER (WHERE %s)", column("is_abandoned"))),
+            (
+                "abandoned",
+                SQL(
+                    "COUNT(*) FILTER (WHERE %s AND NOT (%s))",
+                    column("is_abandoned"),
+                    SQL("COALESCE(%s, FALSE)", short),
+                ),
+            ),
+            ("short_abandoned", SQL("COUNT(*) FILTER (WHERE %s)", short)),
             (
                 "within_service_level",
                 SQL(
@@ -338,12 +362,14 @@ class CrmCallcenterCall(models.Model):
             "inbound_answered",
             "missed",
             "abandoned",
+            "short_abandoned",
             "within_service_level",
             "pending_callbacks",
             "ends_lost",
         )
         kpis = {name: row.get(name) or 0 for name in counts}
-        inbound = kpis["calls_in"]
+        # The calls the center was offered: short abandons left out.
+        inbound = kpis["calls_in"] - kpis["short_abandoned"]
 
         def rate(count):
             return count / inbound if inbound else None

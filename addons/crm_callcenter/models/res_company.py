@@ -11,6 +11,20 @@ class ResCompany(models.Model):
         "ring counts towards the service level.",
     )
 
+    callcenter_short_abandon_seconds = fields.Integer(
+        "Short Abandon Threshold (s)",
+        default=0,
+        help="An inbound call the caller hung up on within this many seconds "
+        "of its first ring (a wrong number, a caller who changed their "
+        "mind) is a short abandon: the answer rate, the abandonment rate "
+        "and the service level leave it out. It still counts as missed and "
+        "gets its call-back. 0: no short abandons.",
+    )
+
+    _callcenter_short_abandon_seconds_positive = models.Constraint(
+        "CHECK(callcenter_short_abandon_seconds >= 0)",
+        "The call center's short abandon threshold cannot be negative.",
+    )
     _callcenter_service_level_seconds_positive = models.Constraint(
         "CHECK(callcenter_service_level_seconds > 0)",
         "The call center's service level threshold must be a positive number "

@@ -7,3 +7,6 @@ class ResConfigSettings(models.TransientModel):
     callcenter_service_level_seconds = fields.Integer(
         related="company_id.callcenter_service_level_seconds", readonly=False
     )
+    callcenter_short_abandon_seconds = fields.Integer(
+        related="company_id.callcenter_short_abandon_seconds", readonly=False
+    )

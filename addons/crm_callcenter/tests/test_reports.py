@@ -209,6 +209,56 @@ class TestCallReports(CallReportCase):
         self.company.callcenter_service_level_seconds = 30
         self.assertAlmostEqual(self.dashboard()["totals"]["service_level"], 3 / 5)
 
+    def test_short_abandons_are_left_out_of_the_rates(self):
+        # c10: the caller hangs up 3 s after the first ring.
+        start = DAY + timedelta(hours=6)
+        common = {"from_": "0903000010", "to": "+842838123456", "agent": "102"}
+        self.feed(
+            [
+                self.center.event("call.ringing", "c10", at=start, **common),
+                self.center.event(
+                    "call.ended", "c10", at=start + timedelta(seconds=3), **common
+                ),
+            ]
+        )
+        self.run_missed_cron()
+        c10 = self.get_call("c10")
+        self.assertTrue(c10.is_abandoned)
+        self.assertEqual(c10.duration, 3)
+
+        # Off (the default): an abandon like any other.
+        self.assertEqual(self.company.callcenter_short_abandon_seconds, 0)
+        totals = self.dashboard()["totals"]
+        self.assertEqual((totals["abandoned"], totals["short_abandoned"]), (2, 0))
+        self.assertAlmostEqual(totals["answer_rate"], 3 / 6)
+        self.assertAlmostEqual(totals["abandonment_rate"], 2 / 6)
+        self.assertAlmostEqual(totals["service_level"], 2 / 6)
+
+        settings = self.env["res.config.settings"].create(
+            {"callcenter_short_abandon_seconds": 5}
+        )
+        settings.execute()
+        data = self.dashboard()
+        self.assertEqual(data["short_abandon_seconds"], [5])
+        totals = data["totals"]
+        # c10 is left out of the rates; c5 (40 s) is still abandoned.
+        self.assertEqual((totals["abandoned"], totals["short_abandoned"]), (1, 1))
+        self.assertEqual(totals["calls_in"], 6)
+        self.assertEqual(totals["missed"], 3, "a short abandon is still missed")
+        self.assertEqual(totals["pending_callbacks"], 3, "and gets its call-back")
+        self.assertAlmostEqual(totals["answer_rate"], 3 / 5)
+        self.assertAlmostEqual(totals["abandonment_rate"], 1 / 5)
+        self.assertAlmostEqual(totals["service_level"], 2 / 5)
+        groups = {group["label"]: group for group in data["groups"]}
+        self.assertEqual(groups["Agent B"]["short_abandoned"], 1)
+        self.assertEqual(groups["Agent A"]["short_abandoned"], 0)
+
+        # A threshold above c5's 40 s: both are short.
+        self.company.callcenter_short_abandon_seconds = 60
+        totals = self.dashboard()["totals"]
+        self.assertEqual((totals["abandoned"], totals["short_abandoned"]), (0, 2))
+        self.assertAlmostEqual(totals["answer_rate"], 3 / 4)
+
     def test_per_agent(self):
         groups = {group["label"]: group for group in self.dashboard()["groups"]}
         self.assertEqual(set(groups), {"Agent A", "Agent B", "No Agent"})
@@ -479,10 +529,12 @@ class TestCallReportsUi(HttpCase, CallReportCase):
             const check = () => {
                 const input = document.querySelector(
                     '.o_setting_box [name=callcenter_service_level_seconds] input');
-                if (input && input.value === '20') {
+                const short = document.querySelector(
+                    '.o_setting_box [name=callcenter_short_abandon_seconds] input');
+                if (input && input.value === '20' && short && short.value === '0') {
                     console.log('test successful');
                 } else if (Date.now() > deadline) {
-                    console.error('service level setting not shown');
+                    console.error('service level or short abandon setting not shown');
                 } else {
                     setTimeout(check, 100);
                 }

@@ -190,6 +190,17 @@ export class CallcenterDashboard extends PeriodDashboard {
                     : "",
             },
         ];
+        if (totals.short_abandoned) {
+            // Left out of the rates: say how many, and why.
+            tiles.push({
+                name: "short_abandoned",
+                label: _t("Short Abandons"),
+                value: this.formatCount(totals.short_abandoned),
+                sub: _t("hung up within %(seconds)s s, not in the rates", {
+                    seconds: this.state.data.short_abandon_seconds.join(" / "),
+                }),
+            });
+        }
         if (totals.ends_lost) {
             // Calls closed without their end event: their figures are
             // partly guessed, and the center's events get lost.
