@@ -935,9 +935,13 @@ class CrmCallcenterCall(models.Model):
                 provider, [event.agent_extension]
             )
             user = users.get(event.agent_extension)
-            if event.state == "answered" or not call.extension:
+            if (
+                event.state == "answered"
+                or not call.extension
+                or (user and not call.user_id and call.state == "ringing")
+            ):
                 # The agent who answers owns the call; ringing only fills a
-                # gap.
+                # gap (no extension yet, or none of a known agent).
                 vals["extension"] = event.agent_extension
                 if user or not call.user_id:
                     vals["user_id"] = user.id if user else False

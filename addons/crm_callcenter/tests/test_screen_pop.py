@@ -189,6 +189,14 @@ class TestRingGroups(CallcenterCase):
         with self.assertRaises(AccessError):
             call.with_user(self.agent_b).action_create_lead()
 
+    def test_an_unmapped_extension_leaves_the_call_to_the_next_agent(self):
+        # 109 is nobody's extension: the agent it rings for next owns it.
+        call = self.ring("rg-4", "109", "102")
+        self.assertEqual(call.user_id, self.agent_b)
+        self.assertEqual(call.extension, "102")
+        self.assertFalse(call.ringing_user_ids)
+        self.assertEqual(self.states(self.agent_b), [("ringing", False)])
+
     def test_a_late_ringing_of_an_answered_call_pops_nothing(self):
         self.feed(self.center.answered_call("rg-3")[:2])
         self.ring("rg-3", "102")
