@@ -202,6 +202,65 @@ class TestAsteriskAriAdapter(AriCase):
             ],
         )
 
+    def test_ring_all_queue_pops_every_member(self):
+        """A ringall queue dials 101 and 102 at once; 102 answers, Asterisk
+        cancels the dial of 101: both saw the caller, 102 owns the call."""
+        fake = self.asterisk
+        start = BASE_TIME
+        customer = fake.inbound(start=start)
+        first = fake.agent_leg(customer, "101", at=start)
+        second = fake.agent_leg(customer, "102", at=start)
+        at = start + timedelta(seconds=1)
+        self.receive(
+            [
+                fake.event("ChannelCreated", start, channel=customer),
+                *fake.ring_agent(customer, first, at),
+                *fake.ring_agent(customer, second, at),
+            ]
+        )
+        call = self.ari_calls()
+        self.assertEqual(call.user_id, self.agent)
+        self.assertEqual(call.ringing_user_ids, self.agent_b)
+        for agent in (self.agent, self.agent_b):
+            self.assertEqual(
+                [(p["state"], p["closed"]) for p in self.bus_payloads(agent)],
+                [("ringing", False)],
+            )
+        answered = start + timedelta(seconds=6)
+        self.receive(
+            [
+                *fake.answer_agent(customer, second, answered),
+                fake.event(
+                    "Dial",
+                    answered,
+                    caller=customer,
+                    peer=fake.with_state(first, "Ringing"),
+                    dialstatus="CANCEL",
+                ),
+                *fake.hangup(first, answered),
+                *fake.hangup(
+                    fake.with_state(customer, "Up"), start + timedelta(seconds=66)
+                ),
+            ]
+        )
+        self.assertRecordValues(
+            call,
+            [
+                {
+                    "state": "ended",
+                    "outcome": "answered",
+                    "user_id": self.agent_b.id,
+                    "extension": "102",
+                    "billsec": 60,
+                }
+            ],
+        )
+        self.assertEqual(call.ringing_user_ids, self.agent)
+        self.assertEqual(
+            [(p["state"], p["closed"]) for p in self.bus_payloads(self.agent)],
+            [("ringing", False), ("answered", True)],
+        )
+
     def test_attended_transfer(self):
         fake = self.asterisk
         start = BASE_TIME
