@@ -199,6 +199,8 @@ export class CallcenterDashboard extends PeriodDashboard {
                 sub: _t("hung up within %(seconds)s s, not in the rates", {
                     seconds: this.state.data.short_abandon_seconds.join(" / "),
                 }),
+                // Information, not an alarm.
+                subMuted: true,
             });
         }
         if (totals.ends_lost) {
