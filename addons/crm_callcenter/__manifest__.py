@@ -1,6 +1,6 @@
 {
     "name": "CRM Call Center",
-    "version": "19.0.1.1.0",
+    "version": "19.0.1.2.0",
     "summary": "Contact-center integration: call events, call log, caller matching",
     "category": "Sales/CRM",
     "author": "CRM Call Center contributors",

@@ -135,6 +135,30 @@ class CrmCallcenterCall(models.Model):
     rang_several = fields.Boolean(
         readonly=True, help="Technical: the call rang for other agents too."
     )
+    transferred_from_user_ids = fields.Many2many(
+        "res.users",
+        "crm_callcenter_call_transferred_user_rel",
+        "call_id",
+        "user_id",
+        string="Transferred From",
+        readonly=True,
+        help="Agents who answered this call before the agent who has it now "
+        "and passed it on (a transfer): they still see the call and may log "
+        "their part of it.",
+    )
+    transfer_count = fields.Integer(
+        "Transfers",
+        readonly=True,
+        default=0,
+        help="How many times the call, once answered, was answered again on "
+        "another extension (a blind or attended transfer).",
+    )
+    # When the agent who has the call now answered it: an answer for another
+    # extension later than this is a transfer to them; an earlier one, heard
+    # late, is an agent who passed the call on.
+    agent_answered_at = fields.Datetime(
+        readonly=True, help="Technical: when the current agent answered the call."
+    )
     partner_id = fields.Many2one(
         "res.partner", "Contact", index="btree_not_null", ondelete="set null"
     )
@@ -937,6 +961,13 @@ class CrmCallcenterCall(models.Model):
             user = users.get(event.agent_extension)
             if (
                 event.state == "answered"
+                and call.agent_answered_at
+                and event.agent_extension != call.extension
+            ):
+                # Answered already, now on another extension: a transfer.
+                vals.update(self._prepare_transfer_vals(call, event, user, answered_at))
+            elif (
+                event.state == "answered"
                 or not call.extension
                 or (user and not call.user_id and call.state == "ringing")
             ):
@@ -945,6 +976,8 @@ class CrmCallcenterCall(models.Model):
                 vals["extension"] = event.agent_extension
                 if user or not call.user_id:
                     vals["user_id"] = user.id if user else False
+                if event.state == "answered":
+                    vals["agent_answered_at"] = answered_at
                 if call.state == "ringing" and user and user != call.user_id:
                     # Answered by another agent it rang for: the first one
                     # takes their place among the others.
@@ -963,6 +996,14 @@ class CrmCallcenterCall(models.Model):
                 # A ring group or a queue: the call rings for them too.
                 vals["ringing_user_ids"] = [Command.link(user.id)]
                 vals["rang_several"] = True
+
+        if (
+            event.state == "answered"
+            and not call.agent_answered_at
+            and "agent_answered_at" not in vals
+        ):
+            # Answered by the agent it rang for (no extension in the event).
+            vals["agent_answered_at"] = answered_at
 
         for fname in DETAIL_FIELDS:
             value = getattr(event, fname)
@@ -995,6 +1036,38 @@ class CrmCallcenterCall(models.Model):
             for key, value in vals.items()
             if call._fields[key].convert_to_write(call[key], call) != value
         }
+
+    @api.model
+    def _prepare_transfer_vals(self, call, event, user, answered_at):
+        """An answer on another extension of a call answered already.
+
+        The later answer has the call: answered after the current agent (or
+        in the same second: whole seconds, or when the center gives no time
+        and we heard of it), the call moves to the new extension and its
+        agent, and the current agent joins the ones it was transferred from.
+        Answered before (an event heard late), its agent only joins them:
+        they passed the call on.
+        """
+        vals = {}
+        previous = call.transferred_from_user_ids if call.transfer_count else None
+        if answered_at >= call.agent_answered_at:
+            vals["transfer_count"] = call.transfer_count + 1
+            vals["extension"] = event.agent_extension
+            vals["agent_answered_at"] = answered_at
+            if user or not call.user_id:
+                vals["user_id"] = user.id if user else False
+            commands = []
+            if call.user_id and user and user != call.user_id:
+                commands.append(Command.link(call.user_id.id))
+            if user and previous and user in previous:
+                # Transferred back to an agent who had it before.
+                commands.append(Command.unlink(user.id))
+            if commands:
+                vals["transferred_from_user_ids"] = commands
+        elif user and user != call.user_id and not (previous and user in previous):
+            vals["transfer_count"] = call.transfer_count + 1
+            vals["transferred_from_user_ids"] = [Command.link(user.id)]
+        return vals
 
     def _end_inputs(self):
         """What the outcome, durations and cost of the call derive from."""
@@ -1306,6 +1379,11 @@ class CrmCallcenterCall(models.Model):
             "auto_open": user.callcenter_auto_open,
             "provider": call.provider_id.name,
             "did_name": call.did_id.name or "",
+            "transferred_from": ", ".join(
+                call.transferred_from_user_ids.mapped("name")
+                if call.transfer_count
+                else ()
+            ),
         }
 
     def _notify_agent(self, user, closed=False):
@@ -1355,16 +1433,23 @@ class CrmCallcenterCall(models.Model):
 
     def _check_agent_action(self):
         """The agent of the call, or a manager, may act on it; while it
-        rings, so may the other agents it rings for."""
+        rings, so may the other agents it rings for; once transferred, so may
+        the agents who had it before."""
         self.ensure_one()
         self.check_access("read")
         user = self.env.user
         if (
             self.user_id != user
             and not (self.state == "ringing" and user in self.ringing_user_ids)
+            and not self._was_transferred_from(user)
             and not user.has_group("crm_callcenter.crm_callcenter_group_manager")
         ):
             raise AccessError(self.env._("This call is another agent's."))
+
+    def _was_transferred_from(self, user):
+        """Whether ``user`` answered this call and passed it on."""
+        self.ensure_one()
+        return bool(self.transfer_count) and user in self.transferred_from_user_ids
 
     def _can_agent_act(self):
         try:
@@ -1516,7 +1601,7 @@ class CrmCallcenterCall(models.Model):
                 message_type="comment",
                 subtype_xmlid="mail.mt_note",
             )
-        if self.env.user == call.user_id:
+        if self.env.user == call.user_id or call._was_transferred_from(self.env.user):
             self.env.user.sudo()._callcenter_end_wrapup()
         return True
 

@@ -326,6 +326,14 @@ class CrmCallcenterCall(models.Model):
                 ),
             ),
             ("ends_lost", SQL("COUNT(*) FILTER (WHERE %s)", end_lost)),
+            (
+                "transferred",
+                SQL(
+                    "COUNT(*) FILTER (WHERE %s AND %s > 0)",
+                    answered,
+                    column("transfer_count"),
+                ),
+            ),
         ]
 
     @api.model
@@ -366,6 +374,7 @@ class CrmCallcenterCall(models.Model):
             "within_service_level",
             "pending_callbacks",
             "ends_lost",
+            "transferred",
         )
         kpis = {name: row.get(name) or 0 for name in counts}
         # The calls the center was offered: short abandons left out.
@@ -381,6 +390,9 @@ class CrmCallcenterCall(models.Model):
             answer_rate=rate(kpis["inbound_answered"]),
             abandonment_rate=rate(kpis["abandoned"]),
             service_level=rate(kpis["within_service_level"]),
+            transfer_rate=(
+                kpis["transferred"] / kpis["answered"] if kpis["answered"] else None
+            ),
             avg_speed_of_answer=seconds(row.get("avg_speed_of_answer")),
             avg_handle_time=seconds(row.get("avg_handle_time")),
         )

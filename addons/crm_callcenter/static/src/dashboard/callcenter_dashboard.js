@@ -203,6 +203,16 @@ export class CallcenterDashboard extends PeriodDashboard {
                 subMuted: true,
             });
         }
+        if (totals.transferred) {
+            tiles.push({
+                name: "transferred",
+                label: _t("Transferred"),
+                value: this.formatCount(totals.transferred),
+                sub: _t("%(rate)s of answered calls", { rate: formatRate(totals.transfer_rate) }),
+                subMuted: true,
+                onClick: () => this.openTransferred(),
+            });
+        }
         if (totals.ends_lost) {
             // Calls closed without their end event: their figures are
             // partly guessed, and the center's events get lost.
@@ -249,6 +259,13 @@ export class CallcenterDashboard extends PeriodDashboard {
 
     openAll() {
         return this.openCalls(this.state.data.domain, _t("Calls"));
+    }
+
+    openTransferred() {
+        return this.openCalls(
+            [...this.state.data.domain, ["outcome", "=", "answered"], ["transfer_count", ">", 0]],
+            _t("Transferred")
+        );
     }
 
     openEndsLost() {
