@@ -77,10 +77,12 @@ SCENARIOS = {
     "callback": "the agent calls the number back and the customer answers",
     "hidden": "a caller who withheld the number (anonymous unless --from) hangs "
     "up while it rings: missed, nobody to call back",
+    "transfer": "the agent answers after 8 s and transfers the caller to "
+    "--transfer-to after 30 s, who talks until 90 s",
 }
 
 
-def scenario_events(scenario, call_id, number, agent, did):
+def scenario_events(scenario, call_id, number, agent, did, transfer_to="102"):
     """The generic events of one scenario, in the order they are sent."""
     start = datetime.now(timezone.utc).replace(microsecond=0)
     direction = "outbound" if scenario == "callback" else "inbound"
@@ -128,6 +130,22 @@ def scenario_events(scenario, call_id, number, agent, did):
             "data": {**data, "agent": agent, "hangup_cause": "NORMAL_CLEARING"},
         },
     ]
+    if scenario == "transfer":
+        # The center reports the second agent's answer on the same call.
+        taken = {**data, "agent": transfer_to}
+        return [
+            *events[:2],
+            {
+                "type": "call.answered",
+                "at": start + timedelta(seconds=30),
+                "data": taken,
+            },
+            {
+                "type": "call.ended",
+                "at": start + timedelta(seconds=90),
+                "data": {**taken, "hangup_cause": "NORMAL_CLEARING"},
+            },
+        ]
     if scenario == "duplicate":
         return [event for event in events for _copy in (1, 2)]
     if scenario == "out-of-order":
@@ -420,6 +438,11 @@ def main(argv=None):
         help="customer number (default 0901234567, the demo customer)",
     )
     parser.add_argument("--agent", default="101", help="agent extension")
+    parser.add_argument(
+        "--transfer-to",
+        default="102",
+        help="extension the transfer scenario passes the caller to",
+    )
     parser.add_argument("--did", default="+842838123456", help="number that was called")
     parser.add_argument("--call-id", default=None)
     parser.add_argument(
@@ -497,7 +520,9 @@ def main(argv=None):
             "unknown": f"09{random.randrange(10**8):08d}",
             "hidden": "anonymous",
         }.get(args.scenario, "0901234567")
-    events = scenario_events(args.scenario, call_id, args.number, args.agent, args.did)
+    events = scenario_events(
+        args.scenario, call_id, args.number, args.agent, args.did, args.transfer_to
+    )
     for index, event in enumerate(events):
         if index:
             time.sleep(args.delay)

@@ -180,6 +180,21 @@ def test_simulator_scenarios_reach_the_expected_call(odoo_server, env):
     assert (hidden.from_number, hidden.customer_number) == ("anonymous", False)
     assert not hidden.callback_state and not hidden.lead_id
 
+    # Extension 101 answers and transfers the caller to 102.
+    result = _simulate(url, "--scenario", "transfer",
+                       "--call-id", f"e2e-transfer-{run}")  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    env.cr.rollback()
+    (transferred,) = _fetch_calls(env, provider, [f"e2e-transfer-{run}"])
+    first = env.ref("crm_callcenter.user_agent_linh_demo")
+    second = env.ref("crm_callcenter.user_agent_oleg_demo")
+    assert (transferred.state, transferred.outcome) == ("ended", "answered")
+    assert (transferred.user_id, transferred.extension) == (second, "102")
+    assert transferred.transferred_from_user_ids == first
+    assert transferred.transfer_count == 1
+    # Talk time from the first answer (8 s) to the end (90 s).
+    assert transferred.billsec == 82
+
 
 def test_concurrent_missed_calls_of_one_number_share_one_call_back(odoo_server, env):
     """Six missed calls of one number at once: one call-back, one activity."""
