@@ -47,7 +47,7 @@ class TestUiScreenPop(HttpCase, CallcenterCase):
             for state in states
         ]
 
-    def _start_tour(self, tour_name, signed_events, **data):
+    def _start_tour(self, tour_name, signed_events, user=None, **data):
         url = f"/callcenter/webhook/{self.provider.webhook_token}"
         data["requests"] = [
             {"url": url, "body": body.decode(), "headers": headers}
@@ -61,7 +61,7 @@ class TestUiScreenPop(HttpCase, CallcenterCase):
         # does (anonymous, signed): let such requests reach the test server.
         # HttpCase.setUp turns this off again for the next test.
         self.http_request_allow_all = True
-        self.start_tour("/odoo", tour_name, login=self.agent.login, code=code)
+        self.start_tour("/odoo", tour_name, login=(user or self.agent).login, code=code)
 
     def test_known_caller_pops_and_opens_on_answer(self):
         self.assertTrue(self.agent.callcenter_auto_open)
@@ -105,6 +105,34 @@ class TestUiScreenPop(HttpCase, CallcenterCase):
         self._start_tour("crm_callcenter_screen_pop_hidden_caller", events)
         self.assertCallLogged(
             "pop-hidden", number_hidden=True, from_number="anonymous", state="ringing"
+        )
+
+    def test_transferred_call_pops_for_the_second_agent(self):
+        # Agent A (101) answers, then transfers the caller to agent B (102),
+        # whose browser this is.
+        start = datetime.now().replace(microsecond=0) - timedelta(seconds=60)
+        events = [
+            self.center.event(
+                f"call.{state}",
+                "pop-transfer",
+                at=start + timedelta(seconds=offset),
+                agent=agent,
+                from_="0903555222",
+            )
+            for state, offset, agent in (
+                ("ringing", 0, "101"),
+                ("answered", 5, "101"),
+                ("answered", 40, "102"),
+            )
+        ]
+        self._start_tour(
+            "crm_callcenter_screen_pop_transferred", events, user=self.agent_b
+        )
+        self.assertCallLogged(
+            "pop-transfer",
+            user_id=self.agent_b,
+            transferred_from_user_ids=self.agent,
+            state="answered",
         )
 
     def test_no_call_center_for_salespeople_who_are_not_agents(self):

@@ -163,3 +163,25 @@ registry.category("web_tour.tours").add("crm_callcenter_screen_pop_hidden_caller
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_callcenter_screen_pop_transferred", {
+    steps: () => [
+        {
+            content: "Another agent answers the caller, then transfers them to this agent",
+            trigger: ".o_crm_callcenter_systray",
+            run: async () => {
+                for (const index of [0, 1, 2]) {
+                    await postWebhook(REQUESTS_KEY, index);
+                }
+            },
+        },
+        {
+            content: "The card pops in progress with the caller",
+            trigger: ".o_crm_callcenter_card_answered:contains(Trần Văn Screenpop)",
+        },
+        {
+            content: "It says whom the caller comes from",
+            trigger: ".o_crm_callcenter_card_answered .o_crm_callcenter_card_transferred:contains(Transferred from Agent A)",
+        },
+    ],
+});
