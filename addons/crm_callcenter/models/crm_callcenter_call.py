@@ -5,6 +5,7 @@ import time
 import uuid
 from datetime import datetime, timedelta
 
+import pytz
 import requests
 from markupsafe import Markup
 from psycopg2 import errors as pg_errors
@@ -134,6 +135,14 @@ class CrmCallcenterCall(models.Model):
     # read the relation when they stop ringing.
     rang_several = fields.Boolean(
         readonly=True, help="Technical: the call rang for other agents too."
+    )
+    out_of_hours = fields.Boolean(
+        "Out of Hours",
+        readonly=True,
+        help="An inbound call that started outside the opening hours of its "
+        "line (or provider): not in the answer rate, abandonment rate and "
+        "service level; the call-back of a missed one is due on the next "
+        "opening day.",
     )
     transferred_from_user_ids = fields.Many2many(
         "res.users",
@@ -716,21 +725,46 @@ class CrmCallcenterCall(models.Model):
                 Callback._close_for_call(answered)
 
     def _prepare_line_vals(self, provider):
-        """Line (DID) and sales team of a new call."""
+        """Line (DID), sales team and opening hours of a new call."""
         number = self.did or (self.to_number if self.direction == "inbound" else "")
-        did_id = team_id = False
+        did_id = team_id = calendar_id = False
         if number:
             normalized = normalize_number(
                 number, provider.default_country_code, provider.dialout_prefix
             )
-            did_id, team_id = self.env["crm.callcenter.did"]._find_line(
+            did_id, team_id, calendar_id = self.env["crm.callcenter.did"]._find_line(
                 provider, [number, normalized]
             )
         team_id = team_id or provider.team_id.id
         if not team_id and self.user_id:
             self.user_id.fetch(AGENT_FIELDS)
             team_id = self.user_id.sale_team_id.id
-        return {"did_id": did_id, "team_id": team_id}
+        vals = {"did_id": did_id, "team_id": team_id}
+        calendar_id = calendar_id or provider.opening_calendar_id.id
+        if calendar_id and self.direction == "inbound":
+            calendar = self.env["resource.calendar"].sudo().browse(calendar_id)
+            started = self.started_at or self.ended_at or fields.Datetime.now()
+            vals["out_of_hours"] = not self._is_open(calendar, started)
+        return vals
+
+    @api.model
+    def _is_open(self, calendar, moment):
+        """Whether ``moment`` (naive UTC) falls in the working times of
+        ``calendar``, public holidays (its leaves of no resource) excepted."""
+        start = pytz.utc.localize(moment)
+        intervals = calendar._work_intervals_batch(start, start + timedelta(seconds=1))
+        return bool(intervals[False])
+
+    @api.model
+    def _next_opening(self, calendar, moment):
+        """The first moment from ``moment`` (naive UTC) in the working times
+        of ``calendar`` (within 4 weeks), as an aware datetime in the
+        calendar's time zone; ``None`` when it never opens."""
+        start = pytz.utc.localize(moment)
+        intervals = calendar._work_intervals_batch(start, start + timedelta(days=28))
+        for interval_start, _stop, _records in intervals[False]:
+            return interval_start.astimezone(pytz.timezone(calendar.tz or "UTC"))
+        return None
 
     def _prepare_lead_vals(self, provider):
         """Values of a lead for this call's unknown customer."""

@@ -262,18 +262,22 @@ class CrmCallcenterCall(models.Model):
         short_threshold = Company._field_to_sql(
             company_alias, "callcenter_short_abandon_seconds", query
         )
-        # Hung up on within the company's short abandon time: left out of
-        # the rates (their denominator is the inbound calls without them).
+        inbound = SQL("%s = 'inbound'", column("direction"))
+        # The rates are over the calls the center was offered: inbound, in
+        # its opening hours, and not hung up on within the company's short
+        # abandon time.
+        out_of_hours = SQL("%s AND %s IS TRUE", inbound, column("out_of_hours"))
+        in_hours = SQL("%s AND %s IS NOT TRUE", inbound, column("out_of_hours"))
         short = SQL(
-            "%s AND %s > 0 AND %s < %s",
+            "%s AND %s AND %s > 0 AND %s < %s",
+            in_hours,
             column("is_abandoned"),
             short_threshold,
             column("duration"),
             short_threshold,
         )
-        inbound = SQL("%s = 'inbound'", column("direction"))
         answered = SQL("%s = 'answered'", column("outcome"))
-        inbound_answered = SQL("%s AND %s", inbound, answered)
+        inbound_answered = SQL("%s AND %s", in_hours, answered)
         # A call closed without its end event has no known talk time.
         end_lost = SQL("%s IS TRUE", column("end_inferred"))
         return [
@@ -289,12 +293,14 @@ class CrmCallcenterCall(models.Model):
             (
                 "abandoned",
                 SQL(
-                    "COUNT(*) FILTER (WHERE %s AND NOT (%s))",
+                    "COUNT(*) FILTER (WHERE %s AND %s AND NOT (%s))",
+                    in_hours,
                     column("is_abandoned"),
                     SQL("COALESCE(%s, FALSE)", short),
                 ),
             ),
             ("short_abandoned", SQL("COUNT(*) FILTER (WHERE %s)", short)),
+            ("out_of_hours", SQL("COUNT(*) FILTER (WHERE %s)", out_of_hours)),
             (
                 "within_service_level",
                 SQL(
@@ -371,14 +377,16 @@ class CrmCallcenterCall(models.Model):
             "missed",
             "abandoned",
             "short_abandoned",
+            "out_of_hours",
             "within_service_level",
             "pending_callbacks",
             "ends_lost",
             "transferred",
         )
         kpis = {name: row.get(name) or 0 for name in counts}
-        # The calls the center was offered: short abandons left out.
-        inbound = kpis["calls_in"] - kpis["short_abandoned"]
+        # The calls the center was offered: short abandons and calls out of
+        # its opening hours left out.
+        inbound = kpis["calls_in"] - kpis["short_abandoned"] - kpis["out_of_hours"]
 
         def rate(count):
             return count / inbound if inbound else None

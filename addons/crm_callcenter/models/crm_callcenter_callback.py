@@ -73,7 +73,7 @@ class CrmCallcenterCallback(models.Model):
         callback.write(vals)
         call.write({"callback_id": callback.id, "callback_state": "pending"})
         if created or not callback.activity_id:
-            callback._schedule_activity(provider)
+            callback._schedule_activity(provider, call)
         else:
             callback._update_activity()
         return callback
@@ -143,7 +143,7 @@ class CrmCallcenterCallback(models.Model):
         self.ensure_one()
         return self.lead_id or self.partner_id
 
-    def _schedule_activity(self, provider):
+    def _schedule_activity(self, provider, call=None):
         self.ensure_one()
         record = self._record()
         if not record:
@@ -151,11 +151,20 @@ class CrmCallcenterCallback(models.Model):
         # No responsible found: whoever configured the provider hears of it,
         # rather than the public user the webhook runs as.
         user = self.user_id or provider.create_uid
+        deadline = {}
+        if call and call.out_of_hours:
+            # Missed while the center was closed: due when it opens again.
+            calendar = call.did_id.opening_calendar_id or provider.opening_calendar_id
+            missed_at = call.ended_at or call.started_at or fields.Datetime.now()
+            opening = call._next_opening(calendar.sudo(), missed_at)
+            if opening:
+                deadline["date_deadline"] = opening.date()
         activity = record.activity_schedule(
             "mail.mail_activity_data_call",
             summary=self._activity_summary(),
             note=self._activity_note(),
             user_id=user.id,
+            **deadline,
         )
         self.write({"activity_id": activity.id, "user_id": user.id})
 

@@ -28,6 +28,12 @@ class CrmCallcenterDid(models.Model):
         help="Team of the calls and leads of this line (else the provider's).",
     )
     source_id = fields.Many2one("utm.source")
+    opening_calendar_id = fields.Many2one(
+        "resource.calendar",
+        string="Opening Hours",
+        help="When this line's calls are answered, if not the provider's "
+        "opening hours.",
+    )
     medium_id = fields.Many2one("utm.medium")
     campaign_id = fields.Many2one("utm.campaign")
 
@@ -73,18 +79,23 @@ class CrmCallcenterDid(models.Model):
 
     @api.model
     def _find_line(self, provider, numbers):
-        """``(did id, team id)`` of the first of ``numbers`` that is an
-        active line of ``provider``, else ``(False, False)``."""
+        """``(did id, team id, opening hours id)`` of the first of
+        ``numbers`` that is an active line of ``provider``, else
+        ``(False, False, False)``."""
         lines = self._line_map(provider.id)
         for number in numbers:
             if number in lines:
                 return lines[number]
-        return False, False
+        return False, False, False
 
     @api.model
     @tools.ormcache("provider_id")
     def _line_map(self, provider_id):
-        """``{number: (did id, team id)}`` of a provider's lines, cached per
-        worker (read by every new call; any change of a line clears it)."""
+        """``{number: (did id, team id, opening hours id)}`` of a provider's
+        lines, cached per worker (read by every new call; any change of a
+        line clears it)."""
         lines = self.sudo().search([("provider_id", "=", provider_id)])
-        return {line.number: (line.id, line.team_id.id) for line in lines}
+        return {
+            line.number: (line.id, line.team_id.id, line.opening_calendar_id.id)
+            for line in lines
+        }

@@ -81,6 +81,16 @@ class CrmCallcenterProvider(models.Model):
         help="Source of the leads created for calls of this provider "
         "(a line's own source wins).",
     )
+    opening_calendar_id = fields.Many2one(
+        "resource.calendar",
+        string="Opening Hours",
+        help="When the contact center answers calls (working times and "
+        "public holidays of a working schedule). Inbound calls that start "
+        "outside them are marked Out of Hours: left out of the answer rate, "
+        "abandonment rate and service level, and the call-back of a missed "
+        "one is due on the next opening day. A line may have its own. Empty: "
+        "always open.",
+    )
     did_ids = fields.One2many("crm.callcenter.did", "provider_id", string="Lines")
     create_lead_unknown = fields.Boolean(
         "Create Leads for Unknown Callers",

@@ -203,6 +203,16 @@ export class CallcenterDashboard extends PeriodDashboard {
                 subMuted: true,
             });
         }
+        if (totals.out_of_hours) {
+            tiles.push({
+                name: "out_of_hours",
+                label: _t("Out of Hours"),
+                value: this.formatCount(totals.out_of_hours),
+                sub: _t("inbound, center closed: not in the rates"),
+                subMuted: true,
+                onClick: () => this.openOutOfHours(),
+            });
+        }
         if (totals.transferred) {
             tiles.push({
                 name: "transferred",
@@ -259,6 +269,13 @@ export class CallcenterDashboard extends PeriodDashboard {
 
     openAll() {
         return this.openCalls(this.state.data.domain, _t("Calls"));
+    }
+
+    openOutOfHours() {
+        return this.openCalls(
+            [...this.state.data.domain, ["out_of_hours", "=", true]],
+            _t("Out of Hours")
+        );
     }
 
     openTransferred() {
