@@ -1,5 +1,6 @@
 from . import (
     bus_bus,
+    crm_callcenter_away_reason,
     crm_callcenter_call,
     crm_callcenter_call_mixin,
     crm_callcenter_call_report,

@@ -57,6 +57,7 @@ AGENT_FIELDS = [
     "sale_team_id",
     "callcenter_auto_open",
     "callcenter_presence",
+    "callcenter_away_reason_id",
     "callcenter_presence_since",
     "callcenter_wrapup_until",
 ]
@@ -1453,9 +1454,11 @@ class CrmCallcenterCall(models.Model):
             ._fields["callcenter_presence"]
             ._description_selection(self.env)
         )
+        reasons = self.env["crm.callcenter.away.reason"].search_fetch([], ["name"])
         return {
             **user._callcenter_presence_dict(),
             "presence_options": list(presence.items()),
+            "away_reasons": [[reason.id, reason.name] for reason in reasons],
             "auto_open": user.callcenter_auto_open,
             "can_click_to_call": can_call,
             "calls": [call._bus_payload(user) for call in calls],

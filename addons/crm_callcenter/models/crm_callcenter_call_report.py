@@ -145,6 +145,7 @@ class CrmCallcenterCall(models.Model):
                 "name": agent.display_name,
                 "presence": agent.callcenter_presence,
                 "presence_label": presence_labels.get(agent.callcenter_presence, ""),
+                "away_reason": agent.callcenter_away_reason_id.name or "",
                 "seconds": since(agent.callcenter_presence_since),
                 "call": call_row(current[agent.id]) if agent.id in current else None,
             }

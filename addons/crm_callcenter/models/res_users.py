@@ -28,6 +28,13 @@ class ResUsers(models.Model):
         readonly=True,
         copy=False,
     )
+    callcenter_away_reason_id = fields.Many2one(
+        "crm.callcenter.away.reason",
+        string="Away Reason",
+        readonly=True,
+        copy=False,
+        help="Why the agent is away, as they chose it.",
+    )
     callcenter_presence_since = fields.Datetime(
         "Presence Since", readonly=True, copy=False
     )
@@ -45,6 +52,7 @@ class ResUsers(models.Model):
         return [
             *super().SELF_READABLE_FIELDS,
             "callcenter_presence",
+            "callcenter_away_reason_id",
             "callcenter_presence_since",
             "callcenter_auto_open",
         ]
@@ -64,40 +72,61 @@ class ResUsers(models.Model):
     # ------------------------------------------------------------------
 
     @api.model
-    def callcenter_set_presence(self, presence):
-        """The agent sets their own presence (available, away or offline)."""
+    def callcenter_set_presence(self, presence, away_reason_id=False):
+        """The agent sets their own presence (available, away or offline),
+        and why they are away (an active away reason) if they wish."""
         if presence not in AGENT_PRESENCE:
             raise UserError(self.env._("This presence is set by your calls."))
         user = self.env.user
         if not user.has_group("crm_callcenter.crm_callcenter_group_agent"):
             raise UserError(self.env._("Only call center agents have a presence."))
+        reason = self.env["crm.callcenter.away.reason"]
+        if away_reason_id:
+            if presence != "away":
+                raise UserError(self.env._("Only an agent who is away has a reason."))
+            reason = reason.browse(int(away_reason_id)).exists()
+            if not reason or not reason.active:
+                raise UserError(self.env._("This away reason is not in use any more."))
         if user.callcenter_presence == "in_call" and presence == "available":
             # Still on a call: it moves on by itself when the call ends.
             return user._callcenter_presence_dict()
         # The agent's own row, written as superuser since the field is readonly.
-        user.sudo()._callcenter_update_presence(presence)
+        user.sudo()._callcenter_update_presence(presence, away_reason=reason)
         return user._callcenter_presence_dict()
 
     def _callcenter_presence_dict(self):
         self.ensure_one()
+        reason = self.sudo().callcenter_away_reason_id
         return {
             "presence": self.callcenter_presence,
+            "away_reason": {"id": reason.id, "name": reason.name} if reason else False,
             "presence_since": fields.Datetime.to_string(self.callcenter_presence_since)
             or False,
             "wrapup_until": fields.Datetime.to_string(self.callcenter_wrapup_until)
             or False,
         }
 
-    def _callcenter_update_presence(self, presence, wrapup_seconds=0):
-        """Move users to ``presence`` and tell their browsers."""
+    def _callcenter_update_presence(self, presence, wrapup_seconds=0, away_reason=None):
+        """Move users to ``presence`` (``away_reason``: why they are away)
+        and tell their browsers."""
         now = fields.Datetime.now()
-        users = self.filtered(
-            lambda u: u.callcenter_presence != presence or presence == "wrap_up"
+        reason = (
+            away_reason or self.env["crm.callcenter.away.reason"]
+            if presence == "away"
+            else self.env["crm.callcenter.away.reason"]
         )
+
+        def changes(user):
+            return user.callcenter_presence != presence or (
+                # Another reason while away: a new stretch of the history.
+                presence == "away" and user.callcenter_away_reason_id != reason
+            )
+
+        users = self.filtered(lambda u: changes(u) or presence == "wrap_up")
         if not users:
             return
         self.env["crm.callcenter.presence.log"]._log_changes(
-            users.filtered(lambda u: u.callcenter_presence != presence), presence, now
+            users.filtered(changes), presence, now, reason
         )
         wrapup_until = False
         if presence == "wrap_up":
@@ -105,6 +134,7 @@ class ResUsers(models.Model):
         users.write(
             {
                 "callcenter_presence": presence,
+                "callcenter_away_reason_id": reason.id,
                 "callcenter_presence_since": now,
                 "callcenter_wrapup_until": wrapup_until,
             }

@@ -1,9 +1,11 @@
 """Fixtures and a fake contact center speaking the generic signed format."""
 
+import importlib.util
 import itertools
 import json
 import time
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from unittest.mock import patch
 from urllib.parse import urlsplit
 
@@ -76,6 +78,15 @@ class FakeContactCenter:
                 hangup_cause="NORMAL_CLEARING",
             ),
         ]
+
+
+def load_migration(version, name="post-migrate"):
+    """The module of one of the addon's migration scripts, to run by hand."""
+    path = Path(__file__).parents[1] / f"migrations/{version}/{name}.py"
+    spec = importlib.util.spec_from_file_location(f"cc_migrate_{version}", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    return migration
 
 
 def make_center(env, provider_vals, agent_a, agent_b, partner_vals):

@@ -1,10 +1,7 @@
-import importlib.util
-from pathlib import Path
-
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
-from .common import CallcenterCase
+from .common import CallcenterCase, load_migration
 
 
 @tagged("post_install", "-at_install")
@@ -90,10 +87,7 @@ class TestCallcenterSecurity(CallcenterCase):
     def test_upgrade_gives_agents_the_calls_that_rang_for_them(self):
         # The rule is noupdate: 19.0.1.1.0's migration rewrites the domain
         # of databases installed before, unless someone changed it.
-        path = Path(__file__).parents[1] / "migrations/19.0.1.1.0/post-migrate.py"
-        spec = importlib.util.spec_from_file_location("cc_migrate_1_1", path)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration("19.0.1.1.0")
         rule = self.env.ref("crm_callcenter.crm_callcenter_call_rule_agent")
         rule.domain_force = "[('user_id','=',user.id)]"
         self.env.flush_all()

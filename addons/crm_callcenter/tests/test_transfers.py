@@ -1,11 +1,9 @@
-import importlib.util
 from datetime import timedelta
-from pathlib import Path
 
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
-from .common import BASE_TIME, CallcenterCase
+from .common import BASE_TIME, CallcenterCase, load_migration
 
 T0 = BASE_TIME
 
@@ -241,10 +239,7 @@ class TestTransfers(CallcenterCase):
         # The rule is noupdate: 19.0.1.2.0's migration rewrites the domain of
         # databases installed before (either earlier version), unless
         # someone changed it.
-        path = Path(__file__).parents[1] / "migrations/19.0.1.2.0/post-migrate.py"
-        spec = importlib.util.spec_from_file_location("cc_migrate_1_2", path)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        migration = load_migration("19.0.1.2.0")
         rule = self.env.ref("crm_callcenter.crm_callcenter_call_rule_agent")
         self.feed(self.transferred_call("tr-upgrade"))
         call = self.get_call("tr-upgrade")

@@ -135,6 +135,14 @@ class TestUiScreenPop(HttpCase, CallcenterCase):
             state="answered",
         )
 
+    def test_agent_goes_away_for_a_reason(self):
+        self._start_tour("crm_callcenter_away_reason", [])
+        self.assertEqual(self.agent.callcenter_presence, "away")
+        self.assertEqual(
+            self.agent.callcenter_away_reason_id,
+            self.env.ref("crm_callcenter.crm_callcenter_away_reason_lunch"),
+        )
+
     def test_no_call_center_for_salespeople_who_are_not_agents(self):
         new_test_user(
             self.env,

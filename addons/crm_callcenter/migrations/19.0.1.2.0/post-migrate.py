@@ -1,4 +1,5 @@
-"""Agents see the calls they transferred to another agent too.
+"""Agents see the calls they transferred to another agent too; the
+presence history gets the duration of its past stretches.
 
 The rule is ``noupdate``: an upgrade does not rewrite it. Its domain is
 changed here unless the database's administrator changed it already (the
@@ -26,4 +27,13 @@ def migrate(cr, version):
                = ANY(ARRAY[%s, %s])
         """,
         (NEW_DOMAIN, *(domain.replace(" ", "") for domain in OLD_DOMAINS)),
+    )
+    cr.execute(
+        """
+        UPDATE crm_callcenter_presence_log
+           SET duration_hours = GREATEST(
+                   EXTRACT(EPOCH FROM date_end - date_start), 0
+               ) / 3600.0
+         WHERE date_end IS NOT NULL AND duration_hours IS NULL
+        """
     )

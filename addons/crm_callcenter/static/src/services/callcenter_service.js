@@ -47,7 +47,11 @@ export class CallcenterService {
             presence: false,
             presenceSince: false,
             wrapupUntil: false,
+            // {id, name} while away for a reason the agent chose.
+            awayReason: false,
             presenceOptions: defaultPresenceOptions(),
+            // [[id, name]]: why an agent may be away (configured by managers).
+            awayReasons: [],
             autoOpen: false,
             // The agent has an extension on a provider that can place calls:
             // phone links and Call buttons call through it.
@@ -90,6 +94,7 @@ export class CallcenterService {
         if (data.presence_options?.length) {
             this.state.presenceOptions = data.presence_options;
         }
+        this.state.awayReasons = data.away_reasons || [];
         this.state.autoOpen = Boolean(data.auto_open);
         this.state.canClickToCall = Boolean(data.can_click_to_call);
         for (const payload of data.calls || []) {
@@ -172,6 +177,7 @@ export class CallcenterService {
             this.state.presence = data.presence;
             this.state.presenceSince = data.presence_since || false;
             this.state.wrapupUntil = data.wrapup_until || false;
+            this.state.awayReason = data.away_reason || false;
         }
     }
 
@@ -337,11 +343,12 @@ export class CallcenterService {
     // Presence
     // -------------------------------------------------------------------------
 
-    async setPresence(presence) {
+    async setPresence(presence, awayReasonId = false) {
         if (!SETTABLE_PRESENCES.includes(presence)) {
             return;
         }
-        const data = await this.orm.call("res.users", "callcenter_set_presence", [presence]);
+        const args = awayReasonId ? [presence, awayReasonId] : [presence];
+        const data = await this.orm.call("res.users", "callcenter_set_presence", args);
         this.applyPresence(data || {});
     }
 }

@@ -185,3 +185,27 @@ registry.category("web_tour.tours").add("crm_callcenter_screen_pop_transferred",
         },
     ],
 });
+
+registry.category("web_tour.tours").add("crm_callcenter_away_reason", {
+    steps: () => [
+        {
+            content: "The agent opens the call center menu",
+            trigger: ".o_crm_callcenter_systray[data-presence=offline]",
+            run: "click",
+        },
+        {
+            content: "and goes to lunch",
+            trigger: ".o_crm_callcenter_away_reason:contains(Lunch)",
+            run: "click",
+        },
+        {
+            content: "Away, and the top bar says why",
+            trigger: ".o_crm_callcenter_systray[data-presence=away][title*='Away: Lunch']",
+            run: "click",
+        },
+        {
+            content: "The menu marks the reason chosen",
+            trigger: ".o_crm_callcenter_away_reason.active:contains(Lunch)",
+        },
+    ],
+});

@@ -36,7 +36,14 @@ export class CallcenterSystray extends Component {
 
     get presenceLabel() {
         const option = this.state.presenceOptions.find(([key]) => key === this.state.presence);
-        return option ? option[1] : _t("Unknown");
+        const label = option ? option[1] : _t("Unknown");
+        if (this.state.presence === "away" && this.state.awayReason) {
+            return _t("%(presence)s: %(reason)s", {
+                presence: label,
+                reason: this.state.awayReason.name,
+            });
+        }
+        return label;
     }
 
     /** "since 09:12", or "until 09:15" during wrap-up (local time). */
@@ -79,8 +86,12 @@ export class CallcenterSystray extends Component {
         return this.callcenter.openRecord(call.call_id);
     }
 
-    onPresenceSelected(presence) {
-        return this.callcenter.setPresence(presence);
+    onPresenceSelected(presence, awayReasonId = false) {
+        return this.callcenter.setPresence(presence, awayReasonId);
+    }
+
+    isAwayFor(reasonId) {
+        return this.state.presence === "away" && this.state.awayReason?.id === reasonId;
     }
 }
 
