@@ -207,5 +207,9 @@ registry.category("web_tour.tours").add("crm_callcenter_away_reason", {
             content: "The menu marks the reason chosen",
             trigger: ".o_crm_callcenter_away_reason.active:contains(Lunch)",
         },
+        {
+            content: "Each presence is listed once: the ones agents set can be chosen",
+            trigger: ".o_crm_callcenter_systray_menu:not(:has(.o_crm_callcenter_presence_option.disabled[data-presence=available])):has(.o_crm_callcenter_presence_option.disabled[data-presence=in_call])",
+        },
     ],
 });
