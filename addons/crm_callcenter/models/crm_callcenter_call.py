@@ -1430,8 +1430,10 @@ class CrmCallcenterCall(models.Model):
         """The current user's presence and live calls (systray after a reload)."""
         user = self.env.user
         calls = self.env["crm.callcenter.call"]
+        reasons = self.env["crm.callcenter.away.reason"]
         can_call = False
         if user.has_group("crm_callcenter.crm_callcenter_group_agent"):
+            reasons = reasons.search_fetch([], ["name"])
             can_call = bool(self._get_originate_extension(user)[1])
             # Calls without an end event for hours are stale, not live.
             since = fields.Datetime.now() - timedelta(hours=LIVE_CALL_HOURS)
@@ -1454,7 +1456,6 @@ class CrmCallcenterCall(models.Model):
             ._fields["callcenter_presence"]
             ._description_selection(self.env)
         )
-        reasons = self.env["crm.callcenter.away.reason"].search_fetch([], ["name"])
         return {
             **user._callcenter_presence_dict(),
             "presence_options": list(presence.items()),
