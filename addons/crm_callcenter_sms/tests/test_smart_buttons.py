@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo.addons.crm_callcenter.tests.common import CallcenterCase
 
 
@@ -55,3 +57,23 @@ class TestSmartButtons(CallcenterCase):
         self.assertEqual(self.open_messages(partner), self.from_call)
         self.assertEqual(lead.crm_callcenter_sms_log_count, 1)
         self.assertEqual(self.open_messages(lead), self.from_call)
+
+    def test_agents_see_the_messages_of_a_call_they_transferred(self):
+        # Agent A answered (101), then passed the caller to agent B (102).
+        self.feed(
+            [
+                self.center.event(
+                    "call.answered",
+                    "smart-1",
+                    agent="102",
+                    at=self.call.answered_at + timedelta(seconds=30),
+                )
+            ]
+        )
+        self.assertEqual(self.call.user_id, self.agent_b)
+        Log = self.env["crm.callcenter.sms.log"]
+        for agent in (self.agent, self.agent_b):
+            self.assertEqual(
+                Log.with_user(agent).search([("call_id", "=", self.call.id)]),
+                self.from_call,
+            )
