@@ -62,6 +62,8 @@ class CrmCallcenterCall(models.Model):
             }
             for value, kpis in self._dashboard_rows(domain, spec)
         ]
+        if groupby == "agent":
+            self._dashboard_add_unanswered_rings(domain, groups, totals)
         if spec.startswith("started_at"):
             groups.sort(key=lambda group: group["key"])
         else:
@@ -406,6 +408,47 @@ class CrmCallcenterCall(models.Model):
             avg_handle_time=seconds(row.get("avg_handle_time")),
         )
         return kpis
+
+    @api.model
+    def _dashboard_add_unanswered_rings(self, domain, groups, totals):
+        """Per agent, the calls that rang for them and that they did not
+        answer (``rang_unanswered``): their own missed calls, and the calls
+        of a ring group or queue that someone else answered or nobody did
+        (those they are listed in *Also Rang For*). Agents only ever rung in
+        the period get a row of their own."""
+        query = self._search(domain)
+        rung = {}
+        if not query.is_empty():
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT rel.user_id, COUNT(*)
+                      FROM crm_callcenter_call_ringing_user_rel rel
+                     WHERE rel.call_id IN %s
+                     GROUP BY rel.user_id
+                    """,
+                    query.subselect(),
+                )
+            )
+            rung = dict(self.env.cr.fetchall())
+        for group in groups:
+            # No agent: calls that rang for nobody (an IVR, a closed line).
+            group["rang_unanswered"] = (
+                group["missed"] + rung.pop(group["key"], 0) if group["key"] else None
+            )
+        for user in self.env["res.users"].browse(rung).exists():
+            groups.append(
+                {
+                    "key": user.id,
+                    "label": user.display_name,
+                    "domain": [*domain, ("ringing_user_ids", "in", user.id)],
+                    **self._dashboard_kpis({}),
+                    "rang_unanswered": rung[user.id],
+                }
+            )
+        totals["rang_unanswered"] = sum(
+            group["rang_unanswered"] or 0 for group in groups
+        )
 
     @api.model
     def _dashboard_group_key(self, spec, value):

@@ -202,3 +202,34 @@ class TestRingGroups(CallcenterCase):
         self.ring("rg-3", "102")
         self.assertFalse(self.get_call("rg-3").ringing_user_ids)
         self.assertEqual(self.bus_payloads(self.agent_b), [])
+
+    def test_dashboard_counts_the_rings_each_agent_did_not_answer(self):
+        self.env["crm.callcenter.extension"].create(
+            {"name": "103", "provider_id": self.provider.id, "user_id": self.agent_c.id}
+        )
+        # 101 and 102 ring, 102 answers; 101 and 103 ring, 101 answers;
+        # 101 and 102 ring, nobody answers.
+        self.ring("rna-1", "101", "102", from_="0903000101")
+        self.feed([self.center.event("call.answered", "rna-1", agent="102")])
+        self.ring("rna-2", "101", "103", from_="0903000102")
+        self.feed([self.center.event("call.answered", "rna-2", agent="101")])
+        self.ring("rna-3", "101", "102", from_="0903000103")
+        self.feed([self.center.event("call.ended", "rna-3")])
+        calls = self.get_call("rna-1") | self.get_call("rna-2") | self.get_call("rna-3")
+        self.assertEqual(calls.mapped("user_id"), self.agent_b | self.agent)
+        today = calls[0].started_at.date().isoformat()  # in UTC, as asked below
+        Call = self.env["crm.callcenter.call"].with_user(self.manager)
+        data = Call.with_context(tz="UTC").get_dashboard_data(today, today, "agent")
+        # Only this test's calls: other calls of today may exist.
+        rows = {group["key"]: group for group in data["groups"]}
+        unanswered = {
+            user: rows[user.id]["rang_unanswered"]
+            for user in (self.agent, self.agent_b, self.agent_c)
+        }
+        # A: rna-1 (B answered), rna-3 (missed, A's). B: rna-3 (rang too).
+        # C: rna-2 (A answered), and a row of its own: no call is C's.
+        self.assertEqual(unanswered, {self.agent: 2, self.agent_b: 1, self.agent_c: 1})
+        self.assertEqual(rows[self.agent_c.id]["calls"], 0)
+        self.assertEqual(
+            Call.search(rows[self.agent_c.id]["domain"]), self.get_call("rna-2")
+        )
