@@ -725,8 +725,8 @@ class CrmCallcenterProvider(models.Model):
 
         The caller matching of calls picks the lead and contact (one indexed
         query); one more query reads the names, the responsible salesperson
-        (the lead's, else the contact's; active users only) and their
-        extension on this provider (a provider-specific one before one for
+        (the lead's, else the contact's; active users only), their presence
+        and their extension on this provider (a provider-specific one before one for
         every provider). Unknown numbers give ``{"found": False}`` only.
         """
         self.ensure_one()
@@ -739,7 +739,9 @@ class CrmCallcenterProvider(models.Model):
             ["name", "contact_name", "partner_name", "user_id"]
         )
         self.env["res.partner"].flush_model(["complete_name", "name", "user_id"])
-        self.env["res.users"].flush_model(["active", "partner_id"])
+        self.env["res.users"].flush_model(
+            ["active", "partner_id", "callcenter_presence"]
+        )
         self.env["crm.callcenter.extension"].flush_model(
             ["name", "user_id", "provider_id", "active"]
         )
@@ -747,7 +749,8 @@ class CrmCallcenterProvider(models.Model):
             SQL(
                 """
                 SELECT lead.name, lead.contact_name, lead.partner_name,
-                       partner.complete_name, agent_partner.name, extension.name
+                       partner.complete_name, agent_partner.name, extension.name,
+                       agent.callcenter_presence
                   FROM (SELECT %(lead)s::int AS lead_id,
                                %(partner)s::int AS partner_id) AS chosen
              LEFT JOIN crm_lead lead ON lead.id = chosen.lead_id
@@ -780,6 +783,7 @@ class CrmCallcenterProvider(models.Model):
             partner_name,
             agent_name,
             extension,
+            presence,
         ) = self.env.cr.fetchone()
         return {
             "found": True,
@@ -788,6 +792,8 @@ class CrmCallcenterProvider(models.Model):
             "name": partner_name or contact_name or company_name or lead_name or "",
             "agent_extension": extension,
             "agent": agent_name,
+            # Whether the PBX may put the caller through to them now.
+            "agent_presence": presence,
             "lead_id": lead.id or None,
             "partner_id": partner.id or None,
         }

@@ -56,17 +56,22 @@ class TestCallerLookup(HttpCase, LookupCase):
         self.assertEqual(response.json(), expected)
 
     def test_lead_of_a_salesperson_with_an_extension(self):
+        self.agent.with_user(self.agent).callcenter_set_presence("available")
         expected = {
             "found": True,
             "name": "Trần Văn Lead",
             "agent_extension": "101",
             "agent": "Agent A",
+            "agent_presence": "available",
             "lead_id": self.lead.id,
             "partner_id": None,
         }
         # National, international and PBX-style numbers all find the lead.
         for number in ("0903555222", "+84903555222", "84 903 555 222"):
             self.assertAnswer(self.lookup(number), expected)
+        # On a call now: the PBX routes the caller the usual way.
+        self.feed(self.center.answered_call("lookup-busy")[:2])
+        self.assertEqual(self.lookup("0903555222").json()["agent_presence"], "in_call")
 
     def test_contact_only(self):
         self.assertAnswer(
@@ -76,6 +81,7 @@ class TestCallerLookup(HttpCase, LookupCase):
                 "name": "Nguyễn Thị Test",
                 "agent_extension": "102",
                 "agent": "Agent B",
+                "agent_presence": "offline",
                 "lead_id": None,
                 "partner_id": self.partner.id,
             },
@@ -95,6 +101,7 @@ class TestCallerLookup(HttpCase, LookupCase):
                 "name": "Công ty Ánh Dương, Nguyễn Thị Test",
                 "agent_extension": "102",
                 "agent": "Agent B",
+                "agent_presence": "offline",
                 "lead_id": self.lead.id,
                 "partner_id": self.partner.id,
             },
