@@ -184,10 +184,59 @@ class CrmCallcenterCall(models.Model):
             "presence_counts": counts,
             "today": self._dashboard_rows(today_domain)[0][1],
             "today_domain": today_domain,
+            "queues": self._wallboard_queues(today_domain, since),
             "service_level_seconds": sorted(
                 set(self.env.companies.mapped("callcenter_service_level_seconds"))
             ),
         }
+
+    @api.model
+    def _wallboard_queues(self, today_domain, since):
+        """Per queue the center reported: calls waiting now and the longest
+        wait, calls in progress, and today's figures. Only the queues with a
+        call now or today; the busiest first."""
+        queued = [("queue", "!=", False)]
+        waiting = {
+            queue: (count, first)
+            for queue, count, first in self._read_group(
+                [*queued, ("state", "=", "ringing"), ("direction", "=", "inbound")],
+                ["queue"],
+                ["__count", "started_at:min"],
+            )
+        }
+        talking = dict(
+            self._read_group(
+                [*queued, ("state", "=", "answered")], ["queue"], ["__count"]
+            )
+        )
+        today = dict(self._dashboard_rows([*today_domain, *queued], "queue"))
+        # Its calls now or of today (today_domain is one condition).
+        (started_today,) = today_domain
+        rows = []
+        for queue in set(waiting) | set(talking) | set(today):
+            count, first = waiting.get(queue, (0, None))
+            figures = today.get(queue) or self._dashboard_kpis({})
+            rows.append(
+                {
+                    "queue": queue,
+                    "waiting": count,
+                    "longest_wait": since(first),
+                    "in_progress": talking.get(queue, 0),
+                    "calls_in": figures["calls_in"],
+                    "missed": figures["missed"],
+                    "answer_rate": figures["answer_rate"],
+                    "service_level": figures["service_level"],
+                    "domain": [
+                        "&",
+                        ("queue", "=", queue),
+                        "|",
+                        ("state", "in", ["ringing", "answered"]),
+                        started_today,
+                    ],
+                }
+            )
+        rows.sort(key=lambda row: (-row["waiting"], -row["in_progress"], row["queue"]))
+        return rows
 
     @api.model
     def _wallboard_agents(self):

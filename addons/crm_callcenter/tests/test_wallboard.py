@@ -99,6 +99,66 @@ class TestWallboard(WallboardCase):
         self.assertIsNone(agent_a["call"])
         self.assertIn(agent_a["presence"], ("wrap_up", "available"))
 
+    def test_queues_now_and_today(self):
+        # Queue names of this test only: other calls may be live today.
+        self.ring("q-1", 120, queue="qa-sales", from_="0903000201")
+        self.ring("q-2", 30, queue="qa-sales", from_="0903000202")
+        self.ring("q-3", 200, queue="qa-support", agent="101", from_="0903000203")
+        self.answer("q-3", 180, queue="qa-support", agent="101", from_="0903000203")
+        self.ring("q-4", 100, queue="qa-support", from_="0903000204")
+        self.feed(
+            [
+                self.center.event(
+                    "call.ended",
+                    "q-4",
+                    at=self.ago(60),
+                    queue="qa-support",
+                    from_="0903000204",
+                    to="+842838123456",
+                )
+            ]
+        )
+        self.ring("q-5", 400, queue="qa-support", agent="102", from_="0903000205")
+        self.answer("q-5", 390, queue="qa-support", agent="102", from_="0903000205")
+        self.feed(
+            [
+                self.center.event(
+                    "call.ended",
+                    "q-5",
+                    at=self.ago(300),
+                    queue="qa-support",
+                    agent="102",
+                    from_="0903000205",
+                    to="+842838123456",
+                )
+            ]
+        )
+        rows = {
+            row["queue"]: row
+            for row in self.live()["queues"]
+            if row["queue"].startswith("qa-")
+        }
+        sales, support = rows["qa-sales"], rows["qa-support"]
+        self.assertEqual((sales["waiting"], sales["in_progress"]), (2, 0))
+        self.assertAlmostEqual(sales["longest_wait"], 120, delta=5)
+        self.assertEqual((support["waiting"], support["in_progress"]), (0, 1))
+        self.assertIsNone(support["longest_wait"])
+        # Today: q-5 answered, q-4 missed, q-3 in progress (answered once it
+        # ends, as on the dashboard); the ringing ones count in, not yet as
+        # missed.
+        self.assertEqual((support["calls_in"], support["missed"]), (3, 1))
+        self.assertAlmostEqual(support["answer_rate"], 1 / 3)
+        self.assertEqual((sales["calls_in"], sales["missed"]), (2, 0))
+        # Busiest first: calls waiting before calls in progress.
+        queues = [row["queue"] for row in self.live()["queues"]]
+        self.assertLess(queues.index("qa-sales"), queues.index("qa-support"))
+        # A row opens its calls of now and of today.
+        Call = self.env["crm.callcenter.call"].with_user(self.manager)
+        self.assertEqual(
+            set(Call.search(support["domain"]).mapped("external_call_id")),
+            {"q-3", "q-4", "q-5"},
+        )
+
     def test_managers_only(self):
         with self.assertRaises(AccessError):
             self.live(self.agent)
@@ -184,11 +244,16 @@ class TestWallboardUi(HttpCase, WallboardCase):
                     '.o_crm_callcenter_wallboard_agent')].some(
                         (agent) => agent.textContent.includes('Call Center Manager')
                             && agent.textContent.includes('Available'));
-                if (changed && shown) {
+                // The call waits in its queue's row too.
+                const queueRow = document.querySelector(
+                    '.o_crm_callcenter_wallboard_queue[data-queue="sales"]');
+                const queued = queueRow
+                    && parseInt(queueRow.children[1].textContent) >= 1;
+                if (changed && shown && queued) {
                     console.log('test successful');
                 } else if (Date.now() > deadline) {
                     console.error('live view not as expected (clock ' + firstClock
-                        + ', ticked ' + ticked + '): '
+                        + ', ticked ' + ticked + ', queued ' + queued + '): '
                         + document.body.innerText.slice(0, 800));
                 } else {
                     setTimeout(check, 200);

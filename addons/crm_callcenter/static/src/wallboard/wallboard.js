@@ -173,6 +173,20 @@ export class CallcenterWallboard extends Component {
         });
     }
 
+    openQueue(queue) {
+        return this.actionService.doAction({
+            type: "ir.actions.act_window",
+            name: queue.queue,
+            res_model: "crm.callcenter.call",
+            domain: queue.domain,
+            views: [
+                [false, "list"],
+                [false, "form"],
+            ],
+            target: "current",
+        });
+    }
+
     openToday() {
         return this.actionService.doAction({
             type: "ir.actions.act_window",
