@@ -84,7 +84,10 @@ class ResUsers(models.Model):
         if away_reason_id:
             if presence != "away":
                 raise UserError(self.env._("Only an agent who is away has a reason."))
-            reason = reason.browse(int(away_reason_id)).exists()
+            try:
+                reason = reason.browse(int(away_reason_id)).exists()
+            except (TypeError, ValueError):
+                reason = reason.browse()
             if not reason or not reason.active:
                 raise UserError(self.env._("This away reason is not in use any more."))
         if user.callcenter_presence == "in_call" and presence == "available":

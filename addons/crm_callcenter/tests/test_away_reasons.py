@@ -77,8 +77,9 @@ class TestAwayReasons(CallcenterCase):
         )
         with self.assertRaises(UserError):
             self.set_presence("away", archived)
-        with self.assertRaises(UserError):
-            self.agent.with_user(self.agent).callcenter_set_presence("away", 999999)
+        for wrong in (999999, "lunch", [1]):
+            with self.assertRaises(UserError):
+                self.agent.with_user(self.agent).callcenter_set_presence("away", wrong)
         self.assertEqual(self.agent.callcenter_presence, "offline")
 
     def test_agents_get_the_reasons_and_the_live_view_shows_them(self):
