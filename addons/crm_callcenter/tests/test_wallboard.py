@@ -28,6 +28,17 @@ class WallboardCase(CallcenterCase):
         )
         return self.get_call(call_id)
 
+    def end(self, call_id, seconds_ago, **data):
+        common = {"to": "+842838123456", **data}
+        self.feed(
+            [
+                self.center.event(
+                    "call.ended", call_id, at=self.ago(seconds_ago), **common
+                )
+            ]
+        )
+        return self.get_call(call_id)
+
     def answer(self, call_id, seconds_ago, **data):
         common = {"from_": "0903777888", "to": "+842838123456", **data}
         self.feed(
@@ -106,33 +117,10 @@ class TestWallboard(WallboardCase):
         self.ring("q-3", 200, queue="qa-support", agent="101", from_="0903000203")
         self.answer("q-3", 180, queue="qa-support", agent="101", from_="0903000203")
         self.ring("q-4", 100, queue="qa-support", from_="0903000204")
-        self.feed(
-            [
-                self.center.event(
-                    "call.ended",
-                    "q-4",
-                    at=self.ago(60),
-                    queue="qa-support",
-                    from_="0903000204",
-                    to="+842838123456",
-                )
-            ]
-        )
+        self.end("q-4", 60, queue="qa-support", from_="0903000204")
         self.ring("q-5", 400, queue="qa-support", agent="102", from_="0903000205")
         self.answer("q-5", 390, queue="qa-support", agent="102", from_="0903000205")
-        self.feed(
-            [
-                self.center.event(
-                    "call.ended",
-                    "q-5",
-                    at=self.ago(300),
-                    queue="qa-support",
-                    agent="102",
-                    from_="0903000205",
-                    to="+842838123456",
-                )
-            ]
-        )
+        self.end("q-5", 300, queue="qa-support", agent="102", from_="0903000205")
         rows = {
             row["queue"]: row
             for row in self.live()["queues"]
