@@ -80,6 +80,9 @@ class CrmCallcenterCall(models.Model):
             "short_abandon_seconds": sorted(
                 set(companies.mapped("callcenter_short_abandon_seconds")) - {0}
             ),
+            "callback_target_minutes": sorted(
+                set(companies.mapped("callcenter_callback_target_minutes")) - {0}
+            ),
             "totals": totals,
             "groups": groups,
             "pending": self._dashboard_pending(pending_limit or PENDING_LIMIT),
@@ -314,6 +317,32 @@ class CrmCallcenterCall(models.Model):
         short_threshold = Company._field_to_sql(
             company_alias, "callcenter_short_abandon_seconds", query
         )
+        # Call-backs against the company's target (minutes after the end).
+        target = Company._field_to_sql(
+            company_alias, "callcenter_callback_target_minutes", query
+        )
+        deadline = SQL(
+            "COALESCE(%s, %s) + make_interval(mins => %s)",
+            column("ended_at"),
+            column("started_at"),
+            target,
+        )
+        # The server's time, as the list of pending call-backs uses.
+        overdue = SQL(
+            "%s > 0 AND %s = 'pending' AND %s < %s",
+            target,
+            column("callback_state"),
+            deadline,
+            fields.Datetime.now(),
+        )
+        in_time = SQL(
+            "%s > 0 AND %s = 'done' AND %s <= %s",
+            target,
+            column("callback_state"),
+            column("called_back_at"),
+            deadline,
+        )
+        called_back = SQL("%s > 0 AND %s = 'done'", target, column("callback_state"))
         inbound = SQL("%s = 'inbound'", column("direction"))
         # The rates are over the calls the center was offered: inbound, in
         # its opening hours, and not hung up on within the company's short
@@ -384,6 +413,13 @@ class CrmCallcenterCall(models.Model):
                 ),
             ),
             ("ends_lost", SQL("COUNT(*) FILTER (WHERE %s)", end_lost)),
+            ("callbacks_in_time", SQL("COUNT(*) FILTER (WHERE %s)", in_time)),
+            # Decided: called back, or not and past the target already.
+            (
+                "callbacks_due",
+                SQL("COUNT(*) FILTER (WHERE (%s) OR (%s))", called_back, overdue),
+            ),
+            ("callbacks_overdue", SQL("COUNT(*) FILTER (WHERE %s)", overdue)),
             (
                 "transferred",
                 SQL(
@@ -434,6 +470,9 @@ class CrmCallcenterCall(models.Model):
             "pending_callbacks",
             "ends_lost",
             "transferred",
+            "callbacks_in_time",
+            "callbacks_due",
+            "callbacks_overdue",
         )
         kpis = {name: row.get(name) or 0 for name in counts}
         # The calls the center was offered: short abandons and calls out of
@@ -452,6 +491,11 @@ class CrmCallcenterCall(models.Model):
             service_level=rate(kpis["within_service_level"]),
             transfer_rate=(
                 kpis["transferred"] / kpis["answered"] if kpis["answered"] else None
+            ),
+            callback_in_time_rate=(
+                kpis["callbacks_in_time"] / kpis["callbacks_due"]
+                if kpis["callbacks_due"]
+                else None
             ),
             avg_speed_of_answer=seconds(row.get("avg_speed_of_answer")),
             avg_handle_time=seconds(row.get("avg_handle_time")),
@@ -542,8 +586,31 @@ class CrmCallcenterCall(models.Model):
         domain = [("direction", "=", "inbound"), ("callback_state", "=", "pending")]
         calls = self.search(domain, order="ended_at, id", limit=limit)
         now = fields.Datetime.now()
+
+        def overdue_domain(company):
+            minutes = company.callcenter_callback_target_minutes
+            return [
+                ("company_id", "=", company.id),
+                ("ended_at", "<", now - timedelta(minutes=minutes)),
+            ]
+
+        targets = self.env.companies.filtered("callcenter_callback_target_minutes")
+        overdue = sum(
+            self.search_count([*domain, *overdue_domain(company)])
+            for company in targets
+        )
+
+        def is_overdue(call):
+            minutes = call.company_id.callcenter_callback_target_minutes
+            return bool(
+                minutes
+                and call.ended_at
+                and call.ended_at < now - timedelta(minutes=minutes)
+            )
+
         return {
             "count": self.search_count(domain) if len(calls) == limit else len(calls),
+            "overdue": overdue,
             "domain": domain,
             "calls": [
                 {
@@ -557,6 +624,7 @@ class CrmCallcenterCall(models.Model):
                     "age_seconds": int((now - call.ended_at).total_seconds())
                     if call.ended_at
                     else None,
+                    "overdue": is_overdue(call),
                 }
                 for call in calls
             ],

@@ -21,6 +21,18 @@ class ResCompany(models.Model):
         "gets its call-back. 0: no short abandons.",
     )
 
+    callcenter_callback_target_minutes = fields.Integer(
+        "Call-back Target (min)",
+        default=0,
+        help="Missed calls should be called back within this many minutes of "
+        "their end: the dashboard shows the share called back in time and "
+        "the call-backs overdue. 0: no target.",
+    )
+
+    _callcenter_callback_target_minutes_positive = models.Constraint(
+        "CHECK(callcenter_callback_target_minutes >= 0)",
+        "The call center's call-back target cannot be negative.",
+    )
     _callcenter_short_abandon_seconds_positive = models.Constraint(
         "CHECK(callcenter_short_abandon_seconds >= 0)",
         "The call center's short abandon threshold cannot be negative.",

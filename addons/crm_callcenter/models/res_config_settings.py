@@ -10,3 +10,6 @@ class ResConfigSettings(models.TransientModel):
     callcenter_short_abandon_seconds = fields.Integer(
         related="company_id.callcenter_short_abandon_seconds", readonly=False
     )
+    callcenter_callback_target_minutes = fields.Integer(
+        related="company_id.callcenter_callback_target_minutes", readonly=False
+    )

@@ -185,11 +185,21 @@ export class CallcenterDashboard extends PeriodDashboard {
                 name: "pending",
                 label: _t("To Call Back (all dates)"),
                 value: this.formatCount(pending.count),
-                sub: oldest?.age_seconds
-                    ? _t("oldest: %(age)s", { age: this.formatAge(oldest.age_seconds) })
-                    : "",
+                sub: this.pendingSub(pending, oldest),
             },
         ];
+        const targets = this.state.data.callback_target_minutes;
+        if (targets.length) {
+            tiles.push({
+                name: "callback_in_time",
+                label: _t("Called Back in Time"),
+                value: formatRate(totals.callback_in_time_rate),
+                sub: _t("within %(minutes)s min of the missed call", {
+                    minutes: targets.join(" / "),
+                }),
+                subMuted: true,
+            });
+        }
         if (totals.short_abandoned) {
             // Left out of the rates: say how many, and why.
             tiles.push({
@@ -235,6 +245,17 @@ export class CallcenterDashboard extends PeriodDashboard {
             });
         }
         return tiles;
+    }
+
+    pendingSub(pending, oldest) {
+        const age = oldest?.age_seconds
+            ? _t("oldest: %(age)s", { age: this.formatAge(oldest.age_seconds) })
+            : "";
+        if (pending.overdue) {
+            const overdue = _t("%(count)s overdue", { count: this.formatCount(pending.overdue) });
+            return age ? `${overdue} · ${age}` : overdue;
+        }
+        return age;
     }
 
     formatCount(value) {
