@@ -587,26 +587,24 @@ class CrmCallcenterCall(models.Model):
         calls = self.search(domain, order="ended_at, id", limit=limit)
         now = fields.Datetime.now()
 
-        def overdue_domain(company):
-            minutes = company.callcenter_callback_target_minutes
-            return [
-                ("company_id", "=", company.id),
-                ("ended_at", "<", now - timedelta(minutes=minutes)),
-            ]
-
-        targets = self.env.companies.filtered("callcenter_callback_target_minutes")
+        # Per company with a call-back target: calls that ended before this
+        # are overdue.
+        cutoffs = {
+            company.id: now
+            - timedelta(minutes=company.callcenter_callback_target_minutes)
+            for company in self.env.companies
+            if company.callcenter_callback_target_minutes
+        }
         overdue = sum(
-            self.search_count([*domain, *overdue_domain(company)])
-            for company in targets
+            self.search_count(
+                [*domain, ("company_id", "=", company_id), ("ended_at", "<", cutoff)]
+            )
+            for company_id, cutoff in cutoffs.items()
         )
 
         def is_overdue(call):
-            minutes = call.company_id.callcenter_callback_target_minutes
-            return bool(
-                minutes
-                and call.ended_at
-                and call.ended_at < now - timedelta(minutes=minutes)
-            )
+            cutoff = cutoffs.get(call.company_id.id)
+            return bool(cutoff and call.ended_at and call.ended_at < cutoff)
 
         return {
             "count": self.search_count(domain) if len(calls) == limit else len(calls),
