@@ -642,7 +642,7 @@ def machine_note(when="start"):
 
 
 def set_processing(config, database, provider_id, mode):
-    """Switch a provider between inline and queued event processing (the
+    """Switch a provider's event processing: auto, inline or queued (the
     workers read the provider on every request)."""
     conn = config.connect(database)
     try:

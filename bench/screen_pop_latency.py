@@ -303,9 +303,9 @@ def main(argv=None):
     parser.add_argument("--agents", type=int, default=20, help="agents/extensions (20)")
     parser.add_argument(
         "--processing",
-        default="inline,queued",
+        default="auto,inline,queued",
         help="provider event processing modes to measure, comma-separated "
-        "(inline, queued; default both)",
+        "(auto, inline, queued; default all three)",
     )
     parser.add_argument(
         "--timeout",
@@ -315,8 +315,8 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     modes = [m.strip() for m in args.processing.split(",") if m.strip()]
-    if not set(modes) <= {"inline", "queued"}:
-        parser.error("--processing takes inline and/or queued")
+    if not modes or not set(modes) <= {"auto", "inline", "queued"}:
+        parser.error("--processing takes auto, inline and/or queued")
 
     config = bc.BenchConfig.from_args(args)
     database = config.database
@@ -403,7 +403,7 @@ def main(argv=None):
                 f"other notifications seen: {agent_socket.other_types}"
             )
         agent_socket.close()
-        bc.set_processing(config, database, provider_id, "inline")
+        bc.set_processing(config, database, provider_id, "auto")
         errors = [
             line for line in server.tail(200_000).splitlines() if " ERROR " in line
         ]

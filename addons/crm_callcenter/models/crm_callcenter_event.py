@@ -1,11 +1,13 @@
 import logging
+import select
 import time
 from datetime import timedelta
 
 from psycopg2 import errors as pg_errors
 
-from odoo import api, fields, models
+from odoo import api, fields, models, modules
 from odoo.exceptions import UserError
+from odoo.service import server as odoo_server
 from odoo.tools import SQL
 
 from ..tools.providers import PayloadError
@@ -44,6 +46,43 @@ QUEUE_WAKE_SECONDS = QUEUE_LINGER_SECONDS / 2
 QUEUE_XMLID = "crm_callcenter.ir_cron_crm_callcenter_event_queue"
 # Per database: monotonic time of this process's last committed wake-up.
 _queue_woken_at = {}
+# Automatic processing folds each event in the webhook request, unless
+# requests are waiting for a web worker (see _web_workers_busy): then the
+# event is queued, answered at once, and a cron worker folds it. A center's
+# usual traffic is folded in the request, its screen pop first; a burst (a
+# dialer's campaign start, a provider resending its backlog) is answered as
+# fast as queued processing answers, instead of the workers folding while
+# the provider's requests pile up.
+# The queue counts as drained unless its oldest event has waited this long:
+# then no cron worker folds it (max_cron_threads = 0 everywhere, crons
+# stuck), and automatic processing folds in the request again.
+AUTO_STALL_SECONDS = 60
+# How often a process checks that, at most (per database).
+AUTO_STALL_CHECK_SECONDS = 10
+# Per database: (monotonic time of the check, queue drained).
+_queue_drained_at = {}
+
+
+def _web_workers_busy():
+    """Whether a request waits for a web worker: with ``--workers``, a
+    connection is waiting on the listening socket, so every worker is busy
+    (each serves one connection at a time). The threaded server (no
+    ``--workers``) accepts every connection at once: never."""
+    server = odoo_server.server
+    sock = getattr(server, "socket", None)
+    if not isinstance(server, odoo_server.PreforkServer) or sock is None:
+        return False
+    try:
+        readable, _w, _x = select.select([sock], [], [], 0)
+    except (OSError, ValueError):  # closed, or no file descriptor any more
+        return False
+    return bool(readable)
+
+
+def _queue_workers_run():
+    """Whether cron workers may fold the queue: not while tests run (the
+    test cursor is the only one; nothing else folds what it queues)."""
+    return not modules.module.current_test
 
 
 class _Redelivered(Exception):
@@ -167,7 +206,8 @@ class CrmCallcenterEvent(models.Model):
                 limit=1,
             ), True
 
-        if provider.event_processing == "queued":
+        processing = provider.event_processing
+        if processing == "queued" or (processing == "auto" and self._auto_queues()):
             event = store("new")
             if not event:
                 return stored()
@@ -194,6 +234,45 @@ class CrmCallcenterEvent(models.Model):
             )
             event._mark_failed(exc, retry=True)
         return event, False
+
+    @api.model
+    def _auto_queues(self):
+        """Automatic processing: whether this request's events go to the
+        queue. Yes when requests wait for a web worker and the queue is being
+        drained; never while tests run (no cron worker folds the queue
+        then)."""
+        return _queue_workers_run() and _web_workers_busy() and self._queue_drained()
+
+    @api.model
+    def _queue_drained(self):
+        """Whether cron workers fold the queue: no event has waited in it
+        longer than AUTO_STALL_SECONDS. Checked at most every
+        AUTO_STALL_CHECK_SECONDS per database and process (one index probe)."""
+        dbname = self.env.cr.dbname
+        now = time.monotonic()
+        checked = _queue_drained_at.get(dbname)
+        if checked and now - checked[0] < AUTO_STALL_CHECK_SECONDS:
+            return checked[1]
+        self.env.cr.execute(
+            SQL(
+                "SELECT received_at FROM crm_callcenter_event WHERE state = 'new'"
+                " ORDER BY id LIMIT 1"
+            )
+        )
+        row = self.env.cr.fetchone()
+        drained = not row or row[0] > fields.Datetime.now() - timedelta(
+            seconds=AUTO_STALL_SECONDS
+        )
+        if not drained:
+            _logger.warning(
+                "Call center event queue of %s: an event has waited since %s; "
+                "is a cron worker running (max_cron_threads)? Automatic "
+                "processing folds events in the webhook request meanwhile.",
+                dbname,
+                row[0],
+            )
+        _queue_drained_at[dbname] = (now, drained)
+        return drained
 
     @api.model
     def _fold(self, provider, events, received_at):

@@ -172,19 +172,23 @@ class CrmCallcenterProvider(models.Model):
     )
     event_processing = fields.Selection(
         [
+            ("auto", "Automatic"),
             ("inline", "In the webhook request"),
             ("queued", "In the background queue"),
         ],
-        default="inline",
+        default="auto",
         required=True,
-        help="In the webhook request: each event is folded before the "
-        "provider gets its answer (the simplest, the screen pop leaves "
-        "first). In the background queue: the event is stored and "
-        "answered at once, and a cron worker folds it right after "
-        "(a few tens of milliseconds later): for busy centers and "
-        "providers that want fast answers. Needs the cron workers "
-        "(max_cron_threads > 0).",
+        help="Automatic: each event is folded in the webhook request, and "
+        "queued only while requests wait for a web worker (a burst the "
+        "workers cannot keep up with): the provider's answer never waits "
+        "on a backlog. In the webhook request: each event is folded before "
+        "the provider gets its answer (the screen pop leaves first). In the "
+        "background queue: the event is stored and answered at once, and a "
+        "cron worker folds it right after (a few tens of milliseconds "
+        "later). The queue needs the cron workers (max_cron_threads > 0); "
+        "when nothing folds it, automatic processing stays in the request.",
     )
+
     request_timeout = fields.Integer(
         "Request Timeout (s)",
         default=DEFAULT_TIMEOUT,

@@ -1,3 +1,4 @@
+import socket
 import time
 from datetime import timedelta
 from unittest.mock import patch
@@ -5,7 +6,9 @@ from unittest.mock import patch
 from freezegun import freeze_time
 from psycopg2 import IntegrityError
 
-from odoo.tests import tagged
+from odoo.service import server as odoo_server
+from odoo.service.server import PreforkServer, ThreadedServer
+from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from ..models import crm_callcenter_event as event_module
@@ -246,3 +249,133 @@ class TestEventRetention(CallcenterCase):
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
             self.provider.event_retention_days = -1
             self.env.flush_all()
+
+
+class TestAutoProcessing(CallcenterCase):
+    """Automatic processing, the default: events folded in the request,
+    queued while requests wait for a web worker."""
+
+    def setUp(self):
+        super().setUp()
+        self.busy = False
+        self.startPatcher(
+            patch.object(event_module, "_web_workers_busy", lambda: self.busy)
+        )
+        self.startPatcher(
+            patch.object(event_module, "_queue_workers_run", lambda: True)
+        )
+        self.startPatcher(patch.dict(event_module._queue_drained_at, clear=True))
+        self.assertEqual(self.provider.event_processing, "auto")
+
+    def ringing(self, count, prefix):
+        self.sent = [
+            self.center.event("call.ringing", f"{prefix}-{n}") for n in range(count)
+        ]
+        results = self.feed(self.sent)
+        return self.env["crm.callcenter.event"].browse([r[0].id for r in results])
+
+    def fold_queue(self):
+        with patch.object(self.env.cr, "commit"):
+            self.env["crm.callcenter.event"]._cron_process_queue()
+
+    def test_a_new_provider_processes_automatically(self):
+        provider = self.env["crm.callcenter.provider"].create(
+            {"name": "Another center", "code": "generic"}
+        )
+        self.assertEqual(provider.event_processing, "auto")
+
+    def test_events_are_folded_in_the_request_while_workers_keep_up(self):
+        events = self.feed(self.center.answered_call("auto-1", agent="101"))
+        self.assertEqual({event.state for event, _dup in events}, {"done"})
+        self.assertCallLogged(
+            "auto-1", state="ended", outcome="answered", user_id=self.agent
+        )
+
+    def test_a_backlog_is_queued_then_folded(self):
+        self.busy = True
+        queued = self.ringing(3, "burst")
+        redelivery = self.sent[1]
+        self.assertEqual(set(queued.mapped("state")), {"new"})
+        self.assertFalse(self.get_call("burst-0"), "answered before folding")
+        self.busy = False
+        (inline,) = self.ringing(1, "after")
+        self.assertEqual(inline.state, "done")
+
+        self.fold_queue()
+        queued.invalidate_recordset()
+        self.assertEqual(set(queued.mapped("state")), {"done"})
+        for call_id in ("burst-0", "burst-1", "burst-2"):
+            self.assertCallLogged(call_id, state="ringing")
+        # A redelivery of a queued event is still a duplicate.
+        ((again, duplicate),) = self.feed([redelivery])
+        self.assertTrue(duplicate)
+        self.assertEqual(again, queued[1])
+
+    def test_the_events_of_one_call_split_by_a_backlog_fold_alike(self):
+        """Ringing queued, answer and end folded in the request: the call
+        ends as if all had been folded in order."""
+        ringing, answered, ended = self.center.answered_call("split-1", agent="101")
+        self.busy = True
+        ((queued, _dup),) = self.feed([ringing])
+        self.assertEqual(queued.state, "new")
+        self.busy = False
+        self.feed([answered, ended])
+        self.fold_queue()
+        queued.invalidate_recordset()
+        self.assertEqual(queued.state, "done")
+        call = self.assertCallLogged(
+            "split-1", state="ended", outcome="answered", user_id=self.agent
+        )
+        self.assertEqual(call.partner_id, self.partner)
+        self.assertEqual(len(call.event_ids), 3)
+
+    def test_a_queue_nobody_folds_is_not_used(self):
+        """An event waiting for more than AUTO_STALL_SECONDS: no cron worker
+        folds the queue, so automatic processing folds in the request."""
+        self.busy = True
+        (stalled,) = self.ringing(1, "stalled")
+        self.assertEqual(stalled.state, "new")
+        self.env.cr.execute(
+            "UPDATE crm_callcenter_event SET received_at = received_at - interval"
+            " '2 minutes' WHERE id = %s",
+            [stalled.id],
+        )
+        event_module._queue_drained_at.clear()  # the check is due
+        with self.assertLogs(event_module.__name__, "WARNING") as logs:
+            beyond = self.ringing(2, "beyond")
+        self.assertEqual(set(beyond.mapped("state")), {"done"})
+        self.assertIn("is a cron worker running", logs.output[0])
+        self.assertEqual(len(logs.output), 1, "checked once, not per request")
+
+        # The queue moves again: once the check is due, a backlog queues again.
+        self.fold_queue()
+        event_module._queue_drained_at.clear()
+        (again,) = self.ringing(1, "again")
+        self.assertEqual(again.state, "new")
+
+
+class TestWebWorkersBusy(TransactionCase):
+    """The signal of automatic processing, on a real listening socket."""
+
+    def test_a_connection_waiting_for_a_worker(self):
+        listener = socket.socket()
+        self.addCleanup(listener.close)
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        prefork = PreforkServer(None)
+        prefork.socket = listener
+        with patch.object(odoo_server, "server", prefork):
+            self.assertFalse(event_module._web_workers_busy(), "nobody waits")
+            client = socket.create_connection(listener.getsockname(), timeout=5)
+            self.addCleanup(client.close)
+            self.assertTrue(event_module._web_workers_busy(), "a connection waits")
+            accepted, _addr = listener.accept()  # a worker takes it
+            accepted.close()
+            self.assertFalse(event_module._web_workers_busy())
+        threaded = ThreadedServer(None)
+        with patch.object(odoo_server, "server", threaded):
+            socket.create_connection(listener.getsockname(), timeout=5).close()
+            self.assertFalse(
+                event_module._web_workers_busy(),
+                "the threaded server accepts every connection: never busy",
+            )
