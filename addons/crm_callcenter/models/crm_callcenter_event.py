@@ -53,6 +53,10 @@ _queue_woken_at = {}
 # dialer's campaign start, a provider resending its backlog) is answered as
 # fast as queued processing answers, instead of the workers folding while
 # the provider's requests pile up.
+# A process that saw requests waiting keeps queueing for this long: a burst
+# comes in waves, and a fold in the request between two waves holds up the
+# next one.
+AUTO_HOLD_SECONDS = 1.0
 # The queue counts as drained unless its oldest event has waited this long:
 # then no cron worker folds it (max_cron_threads = 0 everywhere, crons
 # stuck), and automatic processing folds in the request again.
@@ -61,6 +65,9 @@ AUTO_STALL_SECONDS = 60
 AUTO_STALL_CHECK_SECONDS = 10
 # Per database: (monotonic time of the check, queue drained).
 _queue_drained_at = {}
+# "seen": monotonic time this process last saw requests waiting.
+_workers_busy_at = {}
+_clock = time.monotonic
 
 
 def _web_workers_busy():
@@ -77,6 +84,17 @@ def _web_workers_busy():
     except (OSError, ValueError):  # closed, or no file descriptor any more
         return False
     return bool(readable)
+
+
+def _intake_busy():
+    """Whether this request comes in a burst: requests wait for a web worker
+    now, or did less than AUTO_HOLD_SECONDS ago."""
+    now = _clock()
+    if _web_workers_busy():
+        _workers_busy_at["seen"] = now
+        return True
+    seen = _workers_busy_at.get("seen")
+    return seen is not None and now - seen < AUTO_HOLD_SECONDS
 
 
 def _queue_workers_run():
@@ -238,10 +256,10 @@ class CrmCallcenterEvent(models.Model):
     @api.model
     def _auto_queues(self):
         """Automatic processing: whether this request's events go to the
-        queue. Yes when requests wait for a web worker and the queue is being
-        drained; never while tests run (no cron worker folds the queue
-        then)."""
-        return _queue_workers_run() and _web_workers_busy() and self._queue_drained()
+        queue. Yes in a burst (requests wait for a web worker, or did a moment
+        ago) while the queue is being drained; never while tests run (no cron
+        worker folds the queue then)."""
+        return _queue_workers_run() and _intake_busy() and self._queue_drained()
 
     @api.model
     def _queue_drained(self):

@@ -258,9 +258,12 @@ class TestAutoProcessing(CallcenterCase):
     def setUp(self):
         super().setUp()
         self.busy = False
+        self.now = 1000.0
         self.startPatcher(
             patch.object(event_module, "_web_workers_busy", lambda: self.busy)
         )
+        self.startPatcher(patch.object(event_module, "_clock", lambda: self.now))
+        self.startPatcher(patch.dict(event_module._workers_busy_at, clear=True))
         self.startPatcher(
             patch.object(event_module, "_queue_workers_run", lambda: True)
         )
@@ -297,14 +300,21 @@ class TestAutoProcessing(CallcenterCase):
         redelivery = self.sent[1]
         self.assertEqual(set(queued.mapped("state")), {"new"})
         self.assertFalse(self.get_call("burst-0"), "answered before folding")
+        # Nobody waits now, but the burst may come in waves: still queued
+        # for AUTO_HOLD_SECONDS.
         self.busy = False
+        self.now += event_module.AUTO_HOLD_SECONDS / 2
+        (held,) = self.ringing(1, "held")
+        self.assertEqual(held.state, "new")
+        self.now += event_module.AUTO_HOLD_SECONDS
         (inline,) = self.ringing(1, "after")
         self.assertEqual(inline.state, "done")
+        queued |= held
 
         self.fold_queue()
         queued.invalidate_recordset()
         self.assertEqual(set(queued.mapped("state")), {"done"})
-        for call_id in ("burst-0", "burst-1", "burst-2"):
+        for call_id in ("burst-0", "burst-1", "burst-2", "held-0"):
             self.assertCallLogged(call_id, state="ringing")
         # A redelivery of a queued event is still a duplicate.
         ((again, duplicate),) = self.feed([redelivery])
@@ -319,6 +329,7 @@ class TestAutoProcessing(CallcenterCase):
         ((queued, _dup),) = self.feed([ringing])
         self.assertEqual(queued.state, "new")
         self.busy = False
+        self.now += event_module.AUTO_HOLD_SECONDS
         self.feed([answered, ended])
         self.fold_queue()
         queued.invalidate_recordset()
