@@ -97,3 +97,4 @@ def test_lookup_of_the_demo_customer(odoo_server, env):
     assert answer["found"] is True
     assert answer["partner_id"] == env.ref("crm_callcenter.res_partner_an_demo").id
     assert answer["name"] == "Nguyễn Văn An"
+    assert answer["vip"] is True, "the demo company's VIP tag"

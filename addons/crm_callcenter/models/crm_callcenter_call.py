@@ -13,6 +13,7 @@ from psycopg2 import errors as pg_errors
 from odoo import Command, api, fields, models
 from odoo.addons.phone_validation.models.mail_thread_phone import PHONE_REGEX_PATTERN
 from odoo.exceptions import AccessError, UserError
+from odoo.fields import Domain
 from odoo.tools import SQL, plaintext2html
 
 from ..tools.call_event import OUTCOMES, STATE_RANK, seconds_between
@@ -136,6 +137,13 @@ class CrmCallcenterCall(models.Model):
     # read the relation when they stop ringing.
     rang_several = fields.Boolean(
         readonly=True, help="Technical: the call rang for other agents too."
+    )
+    vip = fields.Boolean(
+        "VIP",
+        compute="_compute_vip",
+        search="_search_vip",
+        help="The caller's contact, or the contact's company, has one of the "
+        "company's VIP tags (Settings, Call Center).",
     )
     out_of_hours = fields.Boolean(
         "Out of Hours",
@@ -1414,12 +1422,44 @@ class CrmCallcenterCall(models.Model):
             "auto_open": user.callcenter_auto_open,
             "provider": call.provider_id.name,
             "did_name": call.did_id.name or "",
+            "vip": call.vip,
             "transferred_from": ", ".join(
                 call.transferred_from_user_ids.mapped("name")
                 if call.transfer_count
                 else ()
             ),
         }
+
+    @api.depends(
+        "partner_id.category_id",
+        "partner_id.commercial_partner_id.category_id",
+        "lead_id.partner_id.category_id",
+        "company_id",
+    )
+    def _compute_vip(self):
+        for call in self:
+            partner = call.partner_id or call.lead_id.partner_id
+            call.vip = partner._callcenter_is_vip(call.company_id)
+
+    def _search_vip(self, operator, value):
+        """VIP calls of the current companies (Odoo gives boolean searches
+        as ``in``/``not in`` [True])."""
+        if operator not in ("in", "not in"):
+            return NotImplemented
+        tags = set()
+        for company in self.env.companies:
+            tags |= self.env["res.company"]._callcenter_vip_tags(company.id)
+        vip = Domain.FALSE
+        if tags:
+            vip = Domain.OR(
+                Domain(path, "in", list(tags))
+                for path in (
+                    "partner_id.category_id",
+                    "partner_id.commercial_partner_id.category_id",
+                    "lead_id.partner_id.category_id",
+                )
+            )
+        return vip if (operator == "in") == (True in value) else ~vip
 
     def _notify_agent(self, user, closed=False):
         self.ensure_one()

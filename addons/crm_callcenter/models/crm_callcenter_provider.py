@@ -731,7 +731,9 @@ class CrmCallcenterProvider(models.Model):
         query); one more query reads the names, the responsible salesperson
         (the lead's, else the contact's; active users only), their presence
         and their extension on this provider (a provider-specific one before one for
-        every provider). Unknown numbers give ``{"found": False}`` only.
+        every provider), and the lead's priority. Whether the caller is a VIP
+        costs a few small queries, and only when the company has VIP tags.
+        Unknown numbers give ``{"found": False}`` only.
         """
         self.ensure_one()
         Call = self.env["crm.callcenter.call"]
@@ -740,7 +742,7 @@ class CrmCallcenterProvider(models.Model):
         if not lead and not partner:
             return {"found": False}
         self.env["crm.lead"].flush_model(
-            ["name", "contact_name", "partner_name", "user_id"]
+            ["name", "contact_name", "partner_name", "user_id", "priority"]
         )
         self.env["res.partner"].flush_model(["complete_name", "name", "user_id"])
         self.env["res.users"].flush_model(
@@ -754,7 +756,7 @@ class CrmCallcenterProvider(models.Model):
                 """
                 SELECT lead.name, lead.contact_name, lead.partner_name,
                        partner.complete_name, agent_partner.name, extension.name,
-                       agent.callcenter_presence
+                       agent.callcenter_presence, lead.priority
                   FROM (SELECT %(lead)s::int AS lead_id,
                                %(partner)s::int AS partner_id) AS chosen
              LEFT JOIN crm_lead lead ON lead.id = chosen.lead_id
@@ -788,6 +790,7 @@ class CrmCallcenterProvider(models.Model):
             agent_name,
             extension,
             presence,
+            priority,
         ) = self.env.cr.fetchone()
         return {
             "found": True,
@@ -798,6 +801,10 @@ class CrmCallcenterProvider(models.Model):
             "agent": agent_name,
             # Whether the PBX may put the caller through to them now.
             "agent_presence": presence,
+            # The lead's priority (Odoo's stars, 0 to 3) and whether the
+            # caller is a VIP: for the PBX to queue them first.
+            "priority": int(priority or 0),
+            "vip": (partner or lead.partner_id)._callcenter_is_vip(self.company_id),
             "lead_id": lead.id or None,
             "partner_id": partner.id or None,
         }

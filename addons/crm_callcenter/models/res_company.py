@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models, tools
 
 
 class ResCompany(models.Model):
@@ -29,6 +29,18 @@ class ResCompany(models.Model):
         "the call-backs overdue. 0: no target.",
     )
 
+    callcenter_vip_tag_ids = fields.Many2many(
+        "res.partner.category",
+        "res_company_callcenter_vip_tag_rel",
+        "company_id",
+        "category_id",
+        string="VIP Tags",
+        help="Callers whose contact, or the contact's company, has one of "
+        "these tags are VIPs: the caller lookup tells the PBX (to queue them "
+        "first or put them through to a senior team), their call card says "
+        "so, and the calls can be filtered.",
+    )
+
     _callcenter_callback_target_minutes_positive = models.Constraint(
         "CHECK(callcenter_callback_target_minutes >= 0)",
         "The call center's call-back target cannot be negative.",
@@ -42,3 +54,18 @@ class ResCompany(models.Model):
         "The call center's service level threshold must be a positive number "
         "of seconds.",
     )
+
+    def write(self, vals):
+        result = super().write(vals)
+        if "callcenter_vip_tag_ids" in vals:
+            # _callcenter_vip_tags is cached per company in every process.
+            self.env.registry.clear_cache()
+        return result
+
+    @api.model
+    @tools.ormcache("company_id")
+    def _callcenter_vip_tags(self, company_id):
+        """The ids of the company's VIP tags (a frozenset; empty: no VIPs).
+        Cached: the screen pop of every call asks."""
+        company = self.sudo().browse(company_id)
+        return frozenset(company.callcenter_vip_tag_ids.ids)

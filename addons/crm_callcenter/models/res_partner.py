@@ -14,3 +14,13 @@ class ResPartner(models.Model):
     _callcenter_unsanitized_phone_idx = models.Index(
         "(id) WHERE phone_sanitized IS NULL AND phone IS NOT NULL"
     )
+
+    def _callcenter_is_vip(self, company):
+        """Whether this contact, or its company, has one of ``company``'s
+        VIP tags (no query when the company has none)."""
+        tags = self.env["res.company"]._callcenter_vip_tags(company.id)
+        if not tags or not self:
+            return False
+        partner = self.sudo()
+        categories = partner.category_id | partner.commercial_partner_id.category_id
+        return not tags.isdisjoint(categories.ids)

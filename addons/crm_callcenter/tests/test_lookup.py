@@ -63,6 +63,8 @@ class TestCallerLookup(HttpCase, LookupCase):
             "agent_extension": "101",
             "agent": "Agent A",
             "agent_presence": "available",
+            "priority": 0,
+            "vip": False,
             "lead_id": self.lead.id,
             "partner_id": None,
         }
@@ -82,6 +84,8 @@ class TestCallerLookup(HttpCase, LookupCase):
                 "agent_extension": "102",
                 "agent": "Agent B",
                 "agent_presence": "offline",
+                "priority": 0,
+                "vip": False,
                 "lead_id": None,
                 "partner_id": self.partner.id,
             },
@@ -102,6 +106,8 @@ class TestCallerLookup(HttpCase, LookupCase):
                 "agent_extension": "102",
                 "agent": "Agent B",
                 "agent_presence": "offline",
+                "priority": 0,
+                "vip": False,
                 "lead_id": self.lead.id,
                 "partner_id": self.partner.id,
             },
@@ -123,6 +129,31 @@ class TestCallerLookup(HttpCase, LookupCase):
             {"name": "200", "user_id": self.manager.id}
         )
         self.assertEqual(self.lookup("0903555222").json()["agent_extension"], "200")
+
+    def test_priority_and_vip_for_the_pbx_queue(self):
+        """The lead's stars and the company's VIP tags tell the PBX whom to
+        queue first."""
+        self.lead.priority = "2"
+        self.env.company.callcenter_vip_tag_ids = False
+        answer = self.lookup("0903555222").json()
+        self.assertEqual((answer["priority"], answer["vip"]), (2, False))
+
+        tag = self.env["res.partner.category"].create({"name": "VIP"})
+        self.partner.category_id = tag
+        answer = self.lookup("0903555111").json()
+        self.assertEqual(answer["partner_id"], self.partner.id)
+        self.assertEqual(
+            (answer["priority"], answer["vip"]), (0, False), "no VIP tags: nobody is"
+        )
+        self.env.company.callcenter_vip_tag_ids = tag
+        answer = self.lookup("0903555111").json()
+        self.assertEqual((answer["priority"], answer["vip"]), (0, True))
+
+        # A lead counts with its contact's tags and its own stars.
+        self.lead.write({"partner_id": self.partner.id, "priority": "3"})
+        answer = self.lookup(self.lead.phone).json()
+        self.assertEqual(answer["lead_id"], self.lead.id)
+        self.assertEqual((answer["priority"], answer["vip"]), (3, True))
 
     def test_unknown_number_says_only_not_found(self):
         response = self.lookup("0909 000 999")
@@ -220,6 +251,8 @@ class TestCallerLookupQueries(LookupCase):
         provider.company_id  # noqa: B018 (the route loads it with the token)
         self.env.invalidate_all()
         provider.company_id  # noqa: B018
+        # The company's VIP tags are cached (ormcache) after the first call.
+        self.env["res.company"]._callcenter_vip_tags(provider.company_id.id)
         with self.assertQueryCount(2):
             answer = provider._lookup_caller("+84903555222")
         self.assertEqual(answer["lead_id"], self.lead.id)

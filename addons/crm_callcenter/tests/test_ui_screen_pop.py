@@ -65,6 +65,10 @@ class TestUiScreenPop(HttpCase, CallcenterCase):
 
     def test_known_caller_pops_and_opens_on_answer(self):
         self.assertTrue(self.agent.callcenter_auto_open)
+        # A VIP: the card carries the badge.
+        vip = self.env["res.partner.category"].create({"name": "Key Account"})
+        self.env.company.callcenter_vip_tag_ids = vip
+        self.caller.category_id = vip
         events = self._call_events(
             "pop-known", "0903555222", "ringing", "answered", "ended"
         )

@@ -24,8 +24,8 @@ registry.category("web_tour.tours").add("crm_callcenter_screen_pop_known_caller"
             run: () => postWebhook(REQUESTS_KEY, 0),
         },
         {
-            content: "The card pops up with the known caller",
-            trigger: ".o_crm_callcenter_card_ringing:contains(Trần Văn Screenpop)",
+            content: "The card pops up with the known caller, a VIP",
+            trigger: ".o_crm_callcenter_card_ringing:contains(Trần Văn Screenpop) .o_crm_callcenter_card_vip:contains(VIP)",
         },
         {
             content: "Ringing, not yet opened; the agent answers",
@@ -105,7 +105,7 @@ registry.category("web_tour.tours").add("crm_callcenter_screen_pop_unknown_calle
         },
         {
             content: "The card shows the number of the unknown caller",
-            trigger: ".o_crm_callcenter_card_ringing:has(.o_crm_callcenter_card_unknown) .o_crm_callcenter_card_number:contains(+84903555333)",
+            trigger: ".o_crm_callcenter_card_ringing:has(.o_crm_callcenter_card_unknown):not(:has(.o_crm_callcenter_card_vip)) .o_crm_callcenter_card_number:contains(+84903555333)",
             run: () => postWebhook(REQUESTS_KEY, 1),
         },
         {
