@@ -442,11 +442,16 @@ class CrmCallcenterEvent(models.Model):
         (``event_retention_days``, 0: never), PURGE_BATCH at a time: the
         autovacuum commits after each call and calls again while some are
         left, so a first run over years of events holds no long lock.
-        Failed and waiting events stay. Returns ``(deleted, remaining)``."""
+        Failed and waiting events stay. Returns ``(deleted, remaining)``.
+
+        The batch is a materialized CTE: as ``DELETE .. WHERE id IN (SELECT
+        .. LIMIT .. SKIP LOCKED)`` PostgreSQL may run the subquery more than
+        once (a rescan), each time skipping the rows it locked before, and
+        delete more than a batch."""
         self.env.cr.execute(
             SQL(
                 """
-                DELETE FROM crm_callcenter_event WHERE id IN (
+                WITH batch AS MATERIALIZED (
                     SELECT e.id
                       FROM crm_callcenter_provider p
                       JOIN crm_callcenter_event e ON e.provider_id = p.id
@@ -457,6 +462,7 @@ class CrmCallcenterEvent(models.Model):
                      LIMIT %s
                      FOR UPDATE OF e SKIP LOCKED
                 )
+                DELETE FROM crm_callcenter_event e USING batch WHERE e.id = batch.id
                 """,
                 PURGE_BATCH,
             )
