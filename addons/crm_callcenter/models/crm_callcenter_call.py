@@ -1434,6 +1434,7 @@ class CrmCallcenterCall(models.Model):
         "partner_id.category_id",
         "partner_id.commercial_partner_id.category_id",
         "lead_id.partner_id.category_id",
+        "lead_id.partner_id.commercial_partner_id.category_id",
         "company_id",
     )
     def _compute_vip(self):
@@ -1451,13 +1452,25 @@ class CrmCallcenterCall(models.Model):
             tags |= self.env["res.company"]._callcenter_vip_tags(company.id)
         vip = Domain.FALSE
         if tags:
+            tags = list(tags)
+            # As the compute: the call's contact, else its lead's; with the
+            # contact's company.
             vip = Domain.OR(
-                Domain(path, "in", list(tags))
-                for path in (
-                    "partner_id.category_id",
-                    "partner_id.commercial_partner_id.category_id",
-                    "lead_id.partner_id.category_id",
-                )
+                [
+                    Domain("partner_id.category_id", "in", tags),
+                    Domain("partner_id.commercial_partner_id.category_id", "in", tags),
+                    Domain("partner_id", "=", False)
+                    & Domain.OR(
+                        [
+                            Domain("lead_id.partner_id.category_id", "in", tags),
+                            Domain(
+                                "lead_id.partner_id.commercial_partner_id.category_id",
+                                "in",
+                                tags,
+                            ),
+                        ]
+                    ),
+                ]
             )
         return vip if (operator == "in") == (True in value) else ~vip
 

@@ -83,6 +83,10 @@ class CrmCallcenterCall(models.Model):
             "callback_target_minutes": sorted(
                 set(companies.mapped("callcenter_callback_target_minutes")) - {0}
             ),
+            "vip_tags": any(
+                self.env["res.company"]._callcenter_vip_tags(company.id)
+                for company in companies
+            ),
             "totals": totals,
             "groups": groups,
             "pending": self._dashboard_pending(pending_limit or PENDING_LIMIT),
@@ -359,6 +363,12 @@ class CrmCallcenterCall(models.Model):
         )
         answered = SQL("%s = 'answered'", column("outcome"))
         inbound_answered = SQL("%s AND %s", in_hours, answered)
+        # VIP callers (the company's VIP tags on the call's contact, else its
+        # lead's, or on that contact's company), offered as in the rates.
+        vip = self._dashboard_vip_term(query, column)
+        vip_offered = SQL(
+            "%s AND %s AND NOT (%s)", in_hours, vip, SQL("COALESCE(%s, FALSE)", short)
+        )
         # A call closed without its end event has no known talk time.
         end_lost = SQL("%s IS TRUE", column("end_inferred"))
         return [
@@ -420,6 +430,21 @@ class CrmCallcenterCall(models.Model):
                 SQL("COUNT(*) FILTER (WHERE (%s) OR (%s))", called_back, overdue),
             ),
             ("callbacks_overdue", SQL("COUNT(*) FILTER (WHERE %s)", overdue)),
+            ("vip_offered", SQL("COUNT(*) FILTER (WHERE %s)", vip_offered)),
+            (
+                "vip_answered",
+                SQL("COUNT(*) FILTER (WHERE %s AND %s)", vip_offered, answered),
+            ),
+            (
+                "vip_within_service_level",
+                SQL(
+                    "COUNT(*) FILTER (WHERE %s AND %s AND %s <= %s)",
+                    vip_offered,
+                    answered,
+                    column("answer_seconds"),
+                    threshold,
+                ),
+            ),
             (
                 "transferred",
                 SQL(
@@ -429,6 +454,35 @@ class CrmCallcenterCall(models.Model):
                 ),
             ),
         ]
+
+    @api.model
+    def _dashboard_vip_term(self, query, column):
+        """SQL: the call's caller is a VIP of the call's company (see
+        ``vip``); FALSE when none of the user's companies has VIP tags."""
+        Company = self.env["res.company"]
+        if not any(Company._callcenter_vip_tags(c.id) for c in self.env.companies):
+            return SQL("FALSE")
+        partner = SQL(
+            "COALESCE(%s, (SELECT lead.partner_id FROM crm_lead lead"
+            " WHERE lead.id = %s))",
+            column("partner_id"),
+            column("lead_id"),
+        )
+        return SQL(
+            """EXISTS (
+                SELECT 1
+                  FROM res_company_callcenter_vip_tag_rel vip_tag
+                  JOIN res_partner_res_partner_category_rel tagged
+                    ON tagged.category_id = vip_tag.category_id
+                 WHERE vip_tag.company_id = %(company)s
+                   AND tagged.partner_id IN (
+                       %(partner)s,
+                       (SELECT commercial.commercial_partner_id
+                          FROM res_partner commercial
+                         WHERE commercial.id = %(partner)s)))""",
+            company=column("company_id"),
+            partner=partner,
+        )
 
     @api.model
     def _dashboard_rows(self, domain, groupby_spec=None):
@@ -473,6 +527,9 @@ class CrmCallcenterCall(models.Model):
             "callbacks_in_time",
             "callbacks_due",
             "callbacks_overdue",
+            "vip_offered",
+            "vip_answered",
+            "vip_within_service_level",
         )
         kpis = {name: row.get(name) or 0 for name in counts}
         # The calls the center was offered: short abandons and calls out of
@@ -495,6 +552,16 @@ class CrmCallcenterCall(models.Model):
             callback_in_time_rate=(
                 kpis["callbacks_in_time"] / kpis["callbacks_due"]
                 if kpis["callbacks_due"]
+                else None
+            ),
+            vip_answer_rate=(
+                kpis["vip_answered"] / kpis["vip_offered"]
+                if kpis["vip_offered"]
+                else None
+            ),
+            vip_service_level=(
+                kpis["vip_within_service_level"] / kpis["vip_offered"]
+                if kpis["vip_offered"]
                 else None
             ),
             avg_speed_of_answer=seconds(row.get("avg_speed_of_answer")),

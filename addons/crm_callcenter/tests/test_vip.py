@@ -1,4 +1,7 @@
+from datetime import datetime, timedelta
+
 from odoo.tests import tagged
+from odoo.tests.common import freeze_time
 
 from .common import CallcenterCase
 
@@ -79,3 +82,76 @@ class TestVipCallers(CallcenterCase):
         self.assertTrue(self.ring("vip-after").vip)
         self.set_vip_tags(self.env["res.partner.category"])
         self.assertFalse(self.ring("vip-removed").vip)
+
+    def test_the_dashboard_measures_the_vips_apart(self):
+        start = datetime(2026, 3, 2, 2, 0)  # 09:00 in Ho Chi Minh City
+        vip, other = "0903555111", "0912000999"  # self.partner's number
+
+        def call(call_id, number, answer_after=None):
+            at = start + timedelta(minutes=len(self.sent_calls))
+            self.sent_calls.append(call_id)
+            events = [self.center.event("call.ringing", call_id, at=at, from_=number)]
+            if answer_after is not None:
+                events.append(
+                    self.center.event(
+                        "call.answered",
+                        call_id,
+                        at=at + timedelta(seconds=answer_after),
+                        agent="101",
+                        from_=number,
+                    )
+                )
+            end = at + timedelta(seconds=(answer_after or 0) + 60)
+            events.append(
+                self.center.event("call.ended", call_id, at=end, from_=number)
+            )
+            self.feed(events)
+
+        def dashboard():
+            Call = self.env["crm.callcenter.call"].with_user(self.manager)
+            with freeze_time(start + timedelta(hours=2)):
+                return Call.with_context(tz="Asia/Ho_Chi_Minh").get_dashboard_data(
+                    "2026-03-02", "2026-03-02"
+                )
+
+        self.sent_calls = []
+        self.partner.category_id = self.vip_tag
+        call("dash-vip-fast", vip, answer_after=12)  # within the 20 s level
+        call("dash-vip-slow", vip, answer_after=45)
+        call("dash-vip-missed", vip)
+        call("dash-other", other, answer_after=5)
+        call("dash-other-missed", other)
+
+        self.set_vip_tags(self.env["res.partner.category"])
+        data = dashboard()
+        self.assertFalse(data["vip_tags"])
+        self.assertEqual(data["totals"]["vip_offered"], 0)
+        self.assertIsNone(data["totals"]["vip_answer_rate"])
+
+        self.set_vip_tags(self.vip_tag)
+        data = dashboard()
+        totals = data["totals"]
+        self.assertTrue(data["vip_tags"])
+        self.assertEqual(totals["calls_in"], 5)
+        self.assertEqual(
+            (
+                totals["vip_offered"],
+                totals["vip_answered"],
+                totals["vip_within_service_level"],
+            ),
+            (3, 2, 1),
+        )
+        self.assertAlmostEqual(totals["vip_answer_rate"], 2 / 3)
+        self.assertAlmostEqual(totals["vip_service_level"], 1 / 3)
+        # The tile opens the same calls.
+        Call = self.env["crm.callcenter.call"]
+        shown = Call.search(
+            [*data["domain"], ("direction", "=", "inbound"), ("vip", "=", True)]
+        )
+        self.assertEqual(
+            sorted(shown.mapped("external_call_id")),
+            ["dash-vip-fast", "dash-vip-missed", "dash-vip-slow"],
+        )
+        # Per agent: the VIP calls answered by Agent A.
+        (agent_row,) = [g for g in data["groups"] if g["label"] == self.agent.name]
+        self.assertEqual(agent_row["vip_answered"], 2)

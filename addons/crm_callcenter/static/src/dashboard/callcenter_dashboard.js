@@ -200,6 +200,19 @@ export class CallcenterDashboard extends PeriodDashboard {
                 subMuted: true,
             });
         }
+        if (this.state.data.vip_tags && totals.vip_offered) {
+            tiles.push({
+                name: "vip",
+                label: _t("VIP Callers Answered"),
+                value: formatRate(totals.vip_answer_rate),
+                sub: _t("%(count)s calls · service level %(rate)s", {
+                    count: this.formatCount(totals.vip_offered),
+                    rate: formatRate(totals.vip_service_level),
+                }),
+                subMuted: true,
+                onClick: () => this.openVip(),
+            });
+        }
         if (totals.short_abandoned) {
             // Left out of the rates: say how many, and why.
             tiles.push({
@@ -296,6 +309,13 @@ export class CallcenterDashboard extends PeriodDashboard {
         return this.openCalls(
             [...this.state.data.domain, ["out_of_hours", "=", true]],
             _t("Out of Hours")
+        );
+    }
+
+    openVip() {
+        return this.openCalls(
+            [...this.state.data.domain, ["direction", "=", "inbound"], ["vip", "=", true]],
+            _t("VIP Callers")
         );
     }
 
