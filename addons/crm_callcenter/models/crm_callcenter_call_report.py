@@ -5,6 +5,7 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.intervals import Intervals
 from odoo.tools.misc import format_date
 
 # Dashboard grouping key -> read_group spec on crm.callcenter.call
@@ -16,6 +17,8 @@ DASHBOARD_GROUPBYS = {
     "week": "started_at:week",
 }
 PENDING_LIMIT = 50
+# Presences in which an agent takes calls.
+READY_PRESENCES = ("available", "in_call", "wrap_up")
 # Calls listed on the live view (ringing and in progress), oldest first.
 WALLBOARD_CALLS = 200
 # Agents on the live view: busiest first.
@@ -64,6 +67,7 @@ class CrmCallcenterCall(models.Model):
         ]
         if groupby == "agent":
             self._dashboard_add_unanswered_rings(domain, groups, totals)
+        adherence = self._dashboard_adherence(start, stop)
         if spec.startswith("started_at"):
             groups.sort(key=lambda group: group["key"])
         else:
@@ -89,6 +93,7 @@ class CrmCallcenterCall(models.Model):
             ),
             "totals": totals,
             "groups": groups,
+            "adherence": adherence,
             "pending": self._dashboard_pending(pending_limit or PENDING_LIMIT),
         }
 
@@ -454,6 +459,100 @@ class CrmCallcenterCall(models.Model):
                 ),
             ),
         ]
+
+    @api.model
+    def _dashboard_adherence(self, start, stop):
+        """Schedule adherence over [``start``, ``stop``) (naive UTC) up to
+        now, per agent: the hours of their shifts (their *Call Center
+        Shifts*, else their company's working hours, public holidays
+        excepted), and within them the hours signed in, ready to take calls
+        (available, in a call, wrap-up) and away; the hours signed in outside
+        them; adherence = ready / scheduled.
+
+        Agents: the users of the allowed companies with an extension, and
+        whoever has presence history in the period. Worst adherence first.
+        """
+        stop = min(stop, fields.Datetime.now())
+        if stop <= start:
+            return []
+        Log = self.env["crm.callcenter.presence.log"].sudo()
+        logs = Log.search_fetch(
+            [
+                ("date_start", "<", stop),
+                "|",
+                ("date_end", "=", False),
+                ("date_end", ">", start),
+                ("user_id.company_ids", "in", self.env.companies.ids),
+            ],
+            ["user_id", "presence", "date_start", "date_end"],
+            order="date_start",
+        )
+        users = (
+            logs.user_id
+            | self.env["crm.callcenter.extension"]
+            .sudo()
+            .search([("user_id.company_ids", "in", self.env.companies.ids)])
+            .user_id
+        )
+        users = users.filtered("active")
+        utc = pytz.utc
+        start_utc, stop_utc = utc.localize(start), utc.localize(stop)
+        schedules = {}
+
+        def stretches(user, presences):
+            return Intervals(
+                (
+                    max(utc.localize(log.date_start), start_utc),
+                    min(
+                        utc.localize(log.date_end) if log.date_end else stop_utc,
+                        stop_utc,
+                    ),
+                    frozenset(),
+                )
+                for log in logs
+                if log.user_id == user and log.presence in presences
+            )
+
+        def hours(intervals):
+            return sum((b - a).total_seconds() for a, b, _r in intervals) / 3600.0
+
+        rows = []
+        for user in users:
+            calendar = (
+                user.callcenter_calendar_id or user.company_id.resource_calendar_id
+            )
+            if calendar not in schedules:
+                schedules[calendar] = (
+                    calendar._work_intervals_batch(start_utc, stop_utc)[False]
+                    if calendar
+                    else Intervals()
+                )
+            shifts = schedules[calendar]
+            signed_in = stretches(user, ("available", "in_call", "wrap_up", "away"))
+            ready = stretches(user, READY_PRESENCES)
+            scheduled = hours(shifts)
+            ready_hours = hours(ready & shifts)
+            rows.append(
+                {
+                    "user_id": user.id,
+                    "name": user.name,
+                    "calendar": calendar.name or "",
+                    "scheduled_hours": scheduled,
+                    "signed_in_hours": hours(signed_in & shifts),
+                    "ready_hours": ready_hours,
+                    "away_hours": hours(stretches(user, ("away",)) & shifts),
+                    "outside_hours": hours(signed_in - shifts),
+                    "adherence": ready_hours / scheduled if scheduled else None,
+                }
+            )
+        rows.sort(
+            key=lambda row: (
+                row["adherence"] is None,
+                row["adherence"] or 0.0,
+                row["name"],
+            )
+        )
+        return rows
 
     @api.model
     def _dashboard_vip_term(self, query, column):

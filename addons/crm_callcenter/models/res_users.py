@@ -41,6 +41,12 @@ class ResUsers(models.Model):
     callcenter_wrapup_until = fields.Datetime(
         "Wrap-up Until", readonly=True, copy=False
     )
+    callcenter_calendar_id = fields.Many2one(
+        "resource.calendar",
+        "Call Center Shifts",
+        help="The agent's working hours, for the schedule adherence of the "
+        "call center dashboard; empty: their company's working hours.",
+    )
     callcenter_auto_open = fields.Boolean(
         "Open Caller on Answer",
         default=True,

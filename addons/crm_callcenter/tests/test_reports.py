@@ -443,7 +443,11 @@ class TestCallReportsUi(HttpCase, CallReportCase):
                     '.o_crm_callcenter_dashboard_table .o_crm_callcenter_dashboard_row')];
                 const agentB = rows.find((row) => row.textContent.includes('Agent B'));
                 const pending = document.querySelector('.o_crm_callcenter_dashboard_pending');
-                if (tile && Number(tile.textContent) >= 2 && agentB
+                // Agents with an extension are in the schedule adherence.
+                const adherence = [...document.querySelectorAll(
+                    '.o_crm_callcenter_dashboard_adherence_row')].some(
+                    (row) => row.textContent.includes('Agent B'));
+                if (tile && Number(tile.textContent) >= 2 && agentB && adherence
                         && pending?.textContent.includes('+84903000009')) {
                     agentB.click();
                     const waitList = () => {

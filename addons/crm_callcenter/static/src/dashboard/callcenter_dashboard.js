@@ -50,6 +50,17 @@ export function formatSeconds(seconds) {
     return `${minutes}:${String(rounded % 60).padStart(2, "0")}`;
 }
 
+/**
+ * Hours as "h:mm".
+ */
+export function formatHours(hours) {
+    if (hours === null || hours === undefined) {
+        return "—";
+    }
+    const minutes = Math.round(hours * 60);
+    return `${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}`;
+}
+
 export function formatRate(value) {
     return value === null || value === undefined
         ? "—"
@@ -111,6 +122,7 @@ export class CallcenterDashboard extends PeriodDashboard {
         this.actionService = useService("action");
         this.groupbyOptions = GROUPBY_OPTIONS;
         this.formatSeconds = formatSeconds;
+        this.formatHours = formatHours;
         this.formatRate = formatRate;
         const saved = this.props.state || {};
         this.state = useState({
