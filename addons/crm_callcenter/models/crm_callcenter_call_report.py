@@ -1,3 +1,4 @@
+from collections import defaultdict
 from datetime import date, datetime, time, timedelta
 
 import pytz
@@ -5,7 +6,6 @@ import pytz
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
-from odoo.tools.intervals import Intervals
 from odoo.tools.misc import format_date
 
 # Dashboard grouping key -> read_group spec on crm.callcenter.call
@@ -19,6 +19,30 @@ DASHBOARD_GROUPBYS = {
 PENDING_LIMIT = 50
 # Presences in which an agent takes calls.
 READY_PRESENCES = ("available", "in_call", "wrap_up")
+
+
+def _presence_overlap(stretches, shifts):
+    """Seconds of ``stretches`` ([(presence, begin, end)], in order, not
+    overlapping) within ``shifts`` ([(begin, end)], in order, disjoint), per
+    presence, and seconds outside them; epoch seconds. One sweep."""
+    within = defaultdict(float)
+    outside = 0.0
+    first = 0
+    for presence, begin, end in stretches:
+        while first < len(shifts) and shifts[first][1] <= begin:
+            first += 1
+        inside = 0.0
+        index = first
+        while index < len(shifts) and shifts[index][0] < end:
+            inside += max(
+                0.0, min(end, shifts[index][1]) - max(begin, shifts[index][0])
+            )
+            index += 1
+        within[presence] += inside
+        outside += max(0.0, end - begin - inside)
+    return within, outside
+
+
 # Calls listed on the live view (ringing and in progress), oldest first.
 WALLBOARD_CALLS = 200
 # Agents on the live view: busiest first.
@@ -475,21 +499,38 @@ class CrmCallcenterCall(models.Model):
         stop = min(stop, fields.Datetime.now())
         if stop <= start:
             return []
-        Log = self.env["crm.callcenter.presence.log"].sudo()
-        logs = Log.search_fetch(
-            [
-                ("date_start", "<", stop),
-                "|",
-                ("date_end", "=", False),
-                ("date_end", ">", start),
-                ("user_id.company_ids", "in", self.env.companies.ids),
-            ],
-            ["user_id", "presence", "date_start", "date_end"],
-            order="date_start",
+        # One query; the stretches of each agent in order, as epoch seconds
+        # clipped to the period (a month of a large center is hundreds of
+        # thousands of them: plain numbers, one sweep).
+        self.env["crm.callcenter.presence.log"].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT log.user_id, log.presence,
+                       EXTRACT(EPOCH FROM GREATEST(log.date_start, %(start)s)),
+                       EXTRACT(EPOCH FROM LEAST(COALESCE(log.date_end, %(stop)s),
+                                                %(stop)s))
+                  FROM crm_callcenter_presence_log log
+                 WHERE log.date_start < %(stop)s
+                   AND (log.date_end IS NULL OR log.date_end > %(start)s)
+                   AND log.presence != 'offline'
+                   AND EXISTS (
+                       SELECT 1 FROM res_company_users_rel rel
+                        WHERE rel.user_id = log.user_id
+                          AND rel.cid = ANY(%(companies)s))
+                 ORDER BY log.user_id, log.date_start
+                """,
+                start=start,
+                stop=stop,
+                companies=self.env.companies.ids,
+            )
         )
-        users = (
-            logs.user_id
-            | self.env["crm.callcenter.extension"]
+        stretches = defaultdict(list)
+        for user_id, presence, begin, end in self.env.cr.fetchall():
+            stretches[user_id].append((presence, float(begin), float(end)))
+        users = self.env["res.users"].sudo().browse(stretches)
+        users |= (
+            self.env["crm.callcenter.extension"]
             .sudo()
             .search([("user_id.company_ids", "in", self.env.companies.ids)])
             .user_id
@@ -498,51 +539,35 @@ class CrmCallcenterCall(models.Model):
         utc = pytz.utc
         start_utc, stop_utc = utc.localize(start), utc.localize(stop)
         schedules = {}
-
-        def stretches(user, presences):
-            return Intervals(
-                (
-                    max(utc.localize(log.date_start), start_utc),
-                    min(
-                        utc.localize(log.date_end) if log.date_end else stop_utc,
-                        stop_utc,
-                    ),
-                    frozenset(),
-                )
-                for log in logs
-                if log.user_id == user and log.presence in presences
-            )
-
-        def hours(intervals):
-            return sum((b - a).total_seconds() for a, b, _r in intervals) / 3600.0
-
         rows = []
         for user in users:
             calendar = (
                 user.callcenter_calendar_id or user.company_id.resource_calendar_id
             )
             if calendar not in schedules:
-                schedules[calendar] = (
+                shifts = (
                     calendar._work_intervals_batch(start_utc, stop_utc)[False]
                     if calendar
-                    else Intervals()
+                    else ()
                 )
+                schedules[calendar] = [
+                    (begin.timestamp(), end.timestamp()) for begin, end, _r in shifts
+                ]
             shifts = schedules[calendar]
-            signed_in = stretches(user, ("available", "in_call", "wrap_up", "away"))
-            ready = stretches(user, READY_PRESENCES)
-            scheduled = hours(shifts)
-            ready_hours = hours(ready & shifts)
+            within, outside = _presence_overlap(stretches[user.id], shifts)
+            scheduled = sum(end - begin for begin, end in shifts) / 3600.0
+            ready = sum(within[presence] for presence in READY_PRESENCES) / 3600.0
             rows.append(
                 {
                     "user_id": user.id,
                     "name": user.name,
                     "calendar": calendar.name or "",
                     "scheduled_hours": scheduled,
-                    "signed_in_hours": hours(signed_in & shifts),
-                    "ready_hours": ready_hours,
-                    "away_hours": hours(stretches(user, ("away",)) & shifts),
-                    "outside_hours": hours(signed_in - shifts),
-                    "adherence": ready_hours / scheduled if scheduled else None,
+                    "signed_in_hours": sum(within.values()) / 3600.0,
+                    "ready_hours": ready,
+                    "away_hours": within["away"] / 3600.0,
+                    "outside_hours": outside / 3600.0,
+                    "adherence": ready / scheduled if scheduled else None,
                 }
             )
         rows.sort(

@@ -34,6 +34,9 @@ class CrmCallcenterPresenceLog(models.Model):
 
     _user_start_idx = models.Index("(user_id, date_start)")
     _open_idx = models.Index("(user_id) WHERE date_end IS NULL")
+    # The dashboard's schedule adherence: the stretches that end in (or
+    # after the start of) its period, whatever the agent.
+    _end_idx = models.Index("(date_end)")
 
     def _log_changes(self, users, presence, now, away_reason=None):
         """Close the open stretch of ``users`` and open one in ``presence``
