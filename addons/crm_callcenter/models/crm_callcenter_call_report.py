@@ -22,13 +22,13 @@ READY_PRESENCES = ("available", "in_call", "wrap_up")
 
 
 def _presence_overlap(stretches, shifts):
-    """Seconds of ``stretches`` ([(presence, begin, end)], in order, not
+    """Seconds of ``stretches`` ([(kind, begin, end)], in order, not
     overlapping) within ``shifts`` ([(begin, end)], in order, disjoint), per
-    presence, and seconds outside them; epoch seconds. One sweep."""
+    kind, and seconds outside them; epoch seconds. One sweep."""
     within = defaultdict(float)
     outside = 0.0
     first = 0
-    for presence, begin, end in stretches:
+    for kind, begin, end in stretches:
         while first < len(shifts) and shifts[first][1] <= begin:
             first += 1
         inside = 0.0
@@ -38,7 +38,7 @@ def _presence_overlap(stretches, shifts):
                 0.0, min(end, shifts[index][1]) - max(begin, shifts[index][0])
             )
             index += 1
-        within[presence] += inside
+        within[kind] += inside
         outside += max(0.0, end - begin - inside)
     return within, outside
 
@@ -499,35 +499,61 @@ class CrmCallcenterCall(models.Model):
         stop = min(stop, fields.Datetime.now())
         if stop <= start:
             return []
-        # One query; the stretches of each agent in order, as epoch seconds
-        # clipped to the period (a month of a large center is hundreds of
-        # thousands of them: plain numbers, one sweep).
+        # One query: each agent's time ready (available, in a call, wrap-up)
+        # and away, consecutive stretches of one kind merged (a call makes
+        # three: in a call, wrap-up, available), clipped to the period, in
+        # order, as epoch seconds. A month of a large center is hundreds of
+        # thousands of stretches: PostgreSQL merges them, Python sweeps what
+        # is left once.
         self.env["crm.callcenter.presence.log"].flush_model()
         self.env.cr.execute(
             SQL(
                 """
-                SELECT log.user_id, log.presence,
-                       EXTRACT(EPOCH FROM GREATEST(log.date_start, %(start)s)),
-                       EXTRACT(EPOCH FROM LEAST(COALESCE(log.date_end, %(stop)s),
-                                                %(stop)s))
-                  FROM crm_callcenter_presence_log log
-                 WHERE log.date_start < %(stop)s
-                   AND (log.date_end IS NULL OR log.date_end > %(start)s)
-                   AND log.presence != 'offline'
-                   AND EXISTS (
-                       SELECT 1 FROM res_company_users_rel rel
-                        WHERE rel.user_id = log.user_id
-                          AND rel.cid = ANY(%(companies)s))
-                 ORDER BY log.user_id, log.date_start
+                WITH stretch AS (
+                    SELECT log.id, log.user_id,
+                           CASE WHEN log.presence IN %(ready)s THEN 'ready'
+                                ELSE 'away' END AS kind,
+                           GREATEST(log.date_start, %(start)s) AS begin_at,
+                           LEAST(COALESCE(log.date_end, %(stop)s), %(stop)s)
+                               AS end_at
+                      FROM crm_callcenter_presence_log log
+                     WHERE log.date_start < %(stop)s
+                       AND (log.date_end IS NULL OR log.date_end > %(start)s)
+                       AND log.presence IN %(signed_in)s
+                       AND EXISTS (
+                           SELECT 1 FROM res_company_users_rel rel
+                            WHERE rel.user_id = log.user_id
+                              AND rel.cid = ANY(%(companies)s))
+                ), flagged AS (
+                    SELECT *,
+                           CASE WHEN LAG(end_at) OVER w = begin_at
+                                 AND LAG(kind) OVER w = kind THEN 0 ELSE 1 END
+                               AS starts_island
+                      FROM stretch
+                    WINDOW w AS (PARTITION BY user_id ORDER BY begin_at, id)
+                ), numbered AS (
+                    SELECT *,
+                           SUM(starts_island) OVER (
+                               PARTITION BY user_id ORDER BY begin_at, id
+                               ROWS UNBOUNDED PRECEDING) AS island
+                      FROM flagged
+                )
+                SELECT user_id, kind, EXTRACT(EPOCH FROM MIN(begin_at)),
+                       EXTRACT(EPOCH FROM MAX(end_at))
+                  FROM numbered
+                 GROUP BY user_id, kind, island
+                 ORDER BY user_id, MIN(begin_at)
                 """,
+                ready=READY_PRESENCES,
+                signed_in=(*READY_PRESENCES, "away"),
                 start=start,
                 stop=stop,
                 companies=self.env.companies.ids,
             )
         )
         stretches = defaultdict(list)
-        for user_id, presence, begin, end in self.env.cr.fetchall():
-            stretches[user_id].append((presence, float(begin), float(end)))
+        for user_id, kind, begin, end in self.env.cr.fetchall():
+            stretches[user_id].append((kind, float(begin), float(end)))
         users = self.env["res.users"].sudo().browse(stretches)
         users |= (
             self.env["crm.callcenter.extension"]
@@ -556,7 +582,7 @@ class CrmCallcenterCall(models.Model):
             shifts = schedules[calendar]
             within, outside = _presence_overlap(stretches[user.id], shifts)
             scheduled = sum(end - begin for begin, end in shifts) / 3600.0
-            ready = sum(within[presence] for presence in READY_PRESENCES) / 3600.0
+            ready = within["ready"] / 3600.0
             rows.append(
                 {
                     "user_id": user.id,
