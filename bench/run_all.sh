@@ -26,10 +26,12 @@ if [ "$quick" = 1 ]; then
   webhook=(--duration 4 --warmup 2)
   lookup=(--partners 100000 --leads 10000 --lookups 300 --write-rounds 2 --sql-rows 20000)
   pop=(--duration 5)
+  adherence=(--agents 20 --days 7 --rounds 1)
 else
   webhook=(--duration 15 --profile auto)
   lookup=()
   pop=(--duration 30)
+  adherence=()
 fi
 
 status=0
@@ -40,4 +42,6 @@ say "screen_pop_latency ${pop[*]}"
 "$PYTHON" bench/screen_pop_latency.py "${common[@]}" --no-update "${pop[@]}" || status=$?
 say "phone_lookup ${lookup[*]}"
 "$PYTHON" bench/phone_lookup.py "${common[@]}" "${lookup[@]}" || status=$?
+say "adherence ${adherence[*]}"
+"$PYTHON" bench/adherence.py "${common[@]}" --no-update "${adherence[@]}" || status=$?
 exit "$status"
