@@ -14,7 +14,9 @@ Odoo's stored compute would store; a sample is checked against it).
 It then times --lookups raw PBX-style numbers (national, with a dial-out
 prefix, 00..., without the +, E.164; some from abroad, some unknown) through
 our matching path, ``tools.phone.normalize_number`` then
-``crm.callcenter.call._find_candidates`` and the choice
+``crm.callcenter.call._find_candidates`` (whose exact-number query runs in
+the database function crm_callcenter_match_number, so that PostgreSQL keeps
+its plan instead of planning it at every lookup) and the choice
 ``_match_counterpart`` makes, and the same raw numbers through core's
 ``res.partner`` ``phone_mobile_search`` (the two alternate, number by number,
 so that both see the same host speed). It shows the EXPLAIN (ANALYZE) of
@@ -383,6 +385,42 @@ def capture_sql():
         logger.propagate = old_propagate
 
 
+def lookup_queries(env, number):
+    """The SELECTs one ``_find_candidates(number)`` runs, as
+    ``(query, function call or None)``: its queries run inside the database
+    function crm_callcenter_match_number, whose EXPLAIN shows only a
+    Function Scan; the queries of its body are explained instead, with the
+    same values."""
+    from odoo.addons.crm_callcenter.models import crm_callcenter_call as module
+
+    Call = env["crm.callcenter.call"]
+    env.invalidate_all()
+    with capture_sql() as queries:
+        Call._find_candidates(number, env.company)
+    exact, _ranked, unsanitized = Call._match_queries()
+    found = []
+    for query in queries:
+        if module.MATCH_FUNCTION in query:
+            params = {"number": number, "scan": module.MATCH_SCAN}
+            found.append((env.cr.mogrify(exact, params).decode(), query))
+            env.cr.execute(exact, params)
+            if not env.cr.rowcount:
+                # Nothing has this phone_sanitized: the function then runs
+                # the query of the raw numbers too.
+                digits = re.sub(r"\D", "", number)
+                params.update(
+                    pattern=module.PHONE_REGEX_PATTERN,
+                    plus="+" + digits,
+                    zeros="00" + digits,
+                )
+                found.append((env.cr.mogrify(unsanitized, params).decode(), None))
+        elif query.lstrip().lstrip("(").upper().startswith("SELECT") and (
+            "res_partner" in query or "crm_lead" in query
+        ):
+            found.append((query, None))
+    return found
+
+
 def explain(cr, query):
     cr.execute("EXPLAIN (ANALYZE, BUFFERS) " + query)
     return [row[0] for row in cr.fetchall()]
@@ -395,8 +433,10 @@ def plan_summary(lines):
         text = line.strip().lstrip("-> ").strip()
         if "Scan" in text:
             nodes.append(text.split("  (")[0])
-    exec_time = next((line for line in lines if line.startswith("Execution Time")), "")
-    return "; ".join(nodes) + (f"; {exec_time}" if exec_time else "")
+    times = [
+        line for line in lines if line.startswith(("Planning Time", "Execution Time"))
+    ]
+    return "; ".join(nodes + times)
 
 
 def index_info(cr):
@@ -747,20 +787,19 @@ def main(argv=None):
                 if not lookup:
                     continue
                 number = normalize_number(lookup[0], lookup[1], lookup[2])
-                env.invalidate_all()
-                with capture_sql() as queries:
-                    env["crm.callcenter.call"]._find_candidates(number, env.company)
-                selects = [
-                    q
-                    for q in queries
-                    if q.lstrip().lstrip("(").upper().startswith("SELECT")
-                    and ("res_partner" in q or "crm_lead" in q)
-                ]
+                selects = lookup_queries(env, number)
                 print(
                     f"\nEXPLAIN ANALYZE of the {len(selects)} lookup queries for a "
                     f"{label} ({lookup[0]!r} -> {number}):"
                 )
-                for query in selects:
+                for query, function_call in selects:
+                    if function_call:
+                        print(
+                            "  the function call: "
+                            + plan_summary(explain(cr, function_call))
+                        )
+                        print("      " + " ".join(function_call.split())[:160])
+                        print("    which runs:")
                     table = (
                         "crm_lead + res_partner"
                         if "UNION" in query
@@ -796,11 +835,8 @@ def main(argv=None):
                 print(f"  res_partner: {plan_summary(explain(cr, core_query))}")
                 print("      " + " ".join(core_query.split())[:160])
             uses_index = False
-            env.invalidate_all()
             number = normalize_number(known[0], known[1], known[2])
-            with capture_sql() as queries:
-                env["crm.callcenter.call"]._find_candidates(number, env.company)
-            for query in queries:
+            for query, _function_call in lookup_queries(env, number):
                 if "res_partner" in query and re.search(
                     r'phone_sanitized"? (=|IN) ', query
                 ):

@@ -1,6 +1,6 @@
 {
     "name": "CRM Call Center",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.3.0",
     "summary": "Contact-center integration: call events, call log, caller matching",
     "category": "Sales/CRM",
     "author": "CRM Call Center contributors",
@@ -41,6 +41,7 @@
         "views/crm_callcenter_report_views.xml",
     ],
     "demo": ["demo/crm_callcenter_demo.xml"],
+    "uninstall_hook": "uninstall_hook",
     "assets": {
         "web.assets_backend": ["crm_callcenter/static/src/**/*"],
         "web.assets_tests": ["crm_callcenter/static/tests/tours/**/*"],

@@ -52,6 +52,13 @@ DETAIL_FIELDS = (
 MATCH_LIMIT = 20
 # Rows of one number a lookup ranks in Python; more are ranked in SQL.
 MATCH_SCAN = 200
+# The lookup's exact-number query, kept in the database as a PL/pgSQL
+# function (created by ``init``, dropped by the uninstall hook): PostgreSQL
+# caches a function's plan for the session, where the same query sent as
+# text is planned again at every lookup, and planning over two tables of
+# thirty indexes each costs more than running it (see bench/phone_lookup.py).
+# ``_write_match_function`` drops and creates it again when its text changes.
+MATCH_FUNCTION = "crm_callcenter_match_number"
 # Agent fields the fold reads (screen pop, presence).
 AGENT_FIELDS = [
     "partner_id",
@@ -1248,7 +1255,8 @@ class CrmCallcenterCall(models.Model):
 
         Open leads (most recently updated first) before won, then lost or
         archived ones; active people before companies, archived contacts
-        last. One query over both indexed ``phone_sanitized`` columns, which
+        last. One query over both indexed ``phone_sanitized`` columns (the
+        database function MATCH_FUNCTION, whose plan PostgreSQL keeps), which
         also loads what the choice reads (active, won, contact). Only when it
         finds nothing are the records without a sanitized number compared the
         way core's ``phone_mobile_search`` does (a second query).
@@ -1265,26 +1273,39 @@ class CrmCallcenterCall(models.Model):
         Partner.flush_model([*columns, "is_company"])
         exact, ranked, unsanitized = self._match_queries()
         cr = self.env.cr
-        cr.execute(SQL(exact, number=number, scan=MATCH_SCAN))
-        rows = cr.fetchall()
-        lead_rows = [row for row in rows if row[0] == "crm.lead"]
-        partner_rows = [row for row in rows if row[0] == "res.partner"]
-        if len(lead_rows) >= MATCH_SCAN or len(partner_rows) >= MATCH_SCAN:
-            cr.execute(SQL(ranked, number=number, company=company.id, limit=limit))
-            rows = cr.fetchall()
-        elif not rows:
-            digits = re.sub(r"\D", "", number)
-            if not digits:
-                return Lead, Partner
+        if self._match_function_ready():
             cr.execute(
                 SQL(
-                    unsanitized,
-                    pattern=PHONE_REGEX_PATTERN,
-                    plus="+" + digits,
-                    zeros="00" + digits,
-                    scan=MATCH_SCAN,
+                    "SELECT * FROM %s(%s, %s)",
+                    SQL.identifier(MATCH_FUNCTION),
+                    number,
+                    MATCH_SCAN,
                 )
             )
+            rows = cr.fetchall()
+            # Its last column: the rows matched phone_sanitized.
+            found_exact = bool(rows) and rows[0][8]
+        else:
+            cr.execute(SQL(exact, number=number, scan=MATCH_SCAN))
+            rows = cr.fetchall()
+            found_exact = bool(rows)
+            digits = re.sub(r"\D", "", number)
+            if not rows and digits:
+                cr.execute(
+                    SQL(
+                        unsanitized,
+                        pattern=PHONE_REGEX_PATTERN,
+                        plus="+" + digits,
+                        zeros="00" + digits,
+                        scan=MATCH_SCAN,
+                    )
+                )
+                rows = cr.fetchall()
+        if found_exact and (
+            sum(row[0] == "crm.lead" for row in rows) >= MATCH_SCAN
+            or sum(row[0] == "res.partner" for row in rows) >= MATCH_SCAN
+        ):
+            cr.execute(SQL(ranked, number=number, company=company.id, limit=limit))
             rows = cr.fetchall()
         # row: (model, id, active, won_status, partner_id, is_company,
         #       company_id, write_date)
@@ -1309,6 +1330,109 @@ class CrmCallcenterCall(models.Model):
             partners, [row[2] for row in partner_rows]
         )
         return leads, partners
+
+    def init(self):
+        res = super().init()
+        self._write_match_function()
+        return res
+
+    @api.model
+    def _write_match_function(self):
+        """Write MATCH_FUNCTION unless it is current: at the installation or
+        update of this module, and of any module that extends leads or
+        contacts (their phone fields shape the queries; see the mixin)."""
+        type(self)._crm_callcenter_match_function = None
+        if not self._match_function_ready(log=False):
+            # Dropped first: a new version may return other columns, which
+            # CREATE OR REPLACE refuses.
+            self.env.cr.execute(
+                SQL(
+                    "DROP FUNCTION IF EXISTS %s(varchar, integer)",
+                    SQL.identifier(MATCH_FUNCTION),
+                )
+            )
+            self.env.cr.execute(self._match_function_sql())
+            type(self)._crm_callcenter_match_function = True
+
+    def _register_hook(self):
+        super()._register_hook()
+        type(self)._crm_callcenter_match_function = None
+        self._match_function_ready()
+
+    @api.model
+    def _match_function_ready(self, log=True):
+        """Whether MATCH_FUNCTION exists as this code writes it: checked once
+        per registry. New code started without ``-u crm_callcenter`` leaves
+        it missing or stale: the lookup then sends its queries as text, and
+        the log asks for the update."""
+        cls = type(self)
+        ready = cls.__dict__.get("_crm_callcenter_match_function")
+        if ready is None:
+            self.env.cr.execute(
+                "SELECT prosrc FROM pg_proc WHERE proname = %s", [MATCH_FUNCTION]
+            )
+            sources = [row[0] for row in self.env.cr.fetchall()]
+            ready = sources == [self._match_function_body()]
+            cls._crm_callcenter_match_function = ready
+            if not ready and log:
+                _logger.warning(
+                    "The caller lookup's database function %s is %s: update the"
+                    " module crm_callcenter (-u crm_callcenter); lookups run a"
+                    " little slower until then.",
+                    MATCH_FUNCTION,
+                    "out of date" if sources else "missing",
+                )
+        return ready
+
+    @api.model
+    def _match_function_body(self):
+        """MATCH_FUNCTION's PL/pgSQL: the ``exact`` query of
+        ``_match_queries``, and when it finds nothing, the ``unsanitized``
+        one, as ``_find_candidates`` sends them otherwise."""
+        exact, _ranked, unsanitized = self._match_queries()
+        names = {
+            "number": "p_number",
+            "scan": "p_scan",
+            "pattern": "p_pattern",
+            "plus": "p_plus",
+            "zeros": "p_zeros",
+        }
+        fallback = ""
+        if "%(pattern)s" in unsanitized:
+            fallback = f"""
+    IF NOT FOUND AND p_digits <> '' THEN
+        RETURN QUERY SELECT *, FALSE FROM ({unsanitized % names}) AS found;
+    END IF;"""
+        pattern = self.env.cr.mogrify("%s", [PHONE_REGEX_PATTERN]).decode()
+        return f"""
+DECLARE
+    p_pattern text := {pattern};
+    p_digits text := regexp_replace(p_number, '[^0-9]', '', 'g');
+    p_plus text := '+' || p_digits;
+    p_zeros text := '00' || p_digits;
+BEGIN
+    RETURN QUERY SELECT *, TRUE FROM ({exact % names}) AS found;{fallback}
+END
+"""
+
+    @api.model
+    def _match_function_sql(self):
+        """``CREATE`` of MATCH_FUNCTION, its columns typed as the
+        queries give them, plus whether the rows matched phone_sanitized."""
+        return SQL(
+            """
+            CREATE FUNCTION %s(p_number varchar, p_scan integer)
+            RETURNS TABLE (
+                match_model text, match_id integer, match_active boolean,
+                match_won_status varchar, match_partner_id integer,
+                match_is_company boolean, match_company_id integer,
+                match_write_date timestamp, match_exact boolean
+            )
+            LANGUAGE plpgsql STABLE AS $body$%s$body$
+            """,
+            SQL.identifier(MATCH_FUNCTION),
+            SQL(self._match_function_body()),
+        )
 
     @api.model
     def _match_queries(self):

@@ -16,6 +16,14 @@ class CrmCallcenterCallMixin(models.AbstractModel):
         groups="crm_callcenter.crm_callcenter_group_agent",
     )
 
+    def init(self):
+        res = super().init()
+        # Their phone fields shape the caller lookup's queries: a module that
+        # extends contacts or leads (a new phone field) gets them written
+        # again at its installation.
+        self.env["crm.callcenter.call"]._write_match_function()
+        return res
+
     @api.depends_context("uid")  # record rules: each agent counts their own calls
     def _compute_callcenter_call_count(self):
         fname = self._callcenter_call_field

@@ -1,7 +1,9 @@
 from unittest.mock import patch
 
+from odoo.addons.phone_validation.models.mail_thread_phone import PHONE_REGEX_PATTERN
 from odoo.tests import tagged
 
+from .. import uninstall_hook
 from ..models import crm_callcenter_call as call_module
 from .common import CallcenterCase
 
@@ -146,3 +148,117 @@ class TestCallerMatching(CallcenterCase):
         self.assertEqual(in_sql[0].ids, [leads[1].id, leads[2].id, leads[0].id])
         people = sorted((self.partner | staff[0] | staff[2]).ids, reverse=True)
         self.assertEqual(in_sql[1].ids, [*people, acme.id, staff[1].id])
+
+    def _legacy_partner(self, raw):
+        """A contact whose number is stored raw, without phone_sanitized
+        (an import that bypassed the ORM)."""
+        legacy = self.Partner.create({"name": "Legacy", "country_id": self.vn.id})
+        self.env.cr.execute(
+            "UPDATE res_partner SET phone = %s, phone_sanitized = NULL WHERE id = %s",
+            [raw, legacy.id],
+        )
+        legacy.invalidate_recordset()
+        return legacy
+
+    def test_the_lookup_function_returns_what_its_queries_return(self):
+        """The database function keeps the plans of the lookup's queries; it
+        must give the very rows they give: the phone_sanitized matches, else
+        the raw numbers without one."""
+        vals = {"phone": "0903555111", "country_id": self.vn.id}
+        acme = self.Partner.create({"name": "ACME", "is_company": True, **vals})
+        archived = self.Partner.create({"name": "Gone", **vals})
+        archived.action_archive()
+        leads = self.Lead.create([{"name": f"Deal {i}", **vals} for i in range(3)])
+        leads[0].action_set_lost()
+        leads[1].action_set_won()
+        leads[2].partner_id = acme
+        legacy = self._legacy_partner("+84 938-777.666")
+        self.env.flush_all()
+        exact, _ranked, unsanitized = self.env["crm.callcenter.call"]._match_queries()
+        cr = self.env.cr
+
+        def by_function(number):
+            cr.execute(f"SELECT * FROM {call_module.MATCH_FUNCTION}(%s, 200)", [number])
+            return sorted(cr.fetchall())
+
+        def by_queries(number):
+            cr.execute(exact, {"number": number, "scan": 200})
+            rows = [(*row, True) for row in cr.fetchall()]
+            if not rows:
+                params = {"plus": number, "zeros": "00" + number[1:], "scan": 200}
+                cr.execute(unsanitized, {**params, "pattern": PHONE_REGEX_PATTERN})
+                rows = [(*row, False) for row in cr.fetchall()]
+            return sorted(rows)
+
+        shared = by_function("+84903555111")
+        self.assertEqual(shared, by_queries("+84903555111"))
+        self.assertEqual(
+            {row[:2] for row in shared},
+            {("crm.lead", lead.id) for lead in leads}
+            | {("res.partner", p.id) for p in self.partner | acme | archived},
+        )
+        self.assertTrue(all(row[8] for row in shared), "matched phone_sanitized")
+        raw = by_function("+84938777666")
+        self.assertEqual(raw, by_queries("+84938777666"))
+        self.assertEqual([row[:2] for row in raw], [("res.partner", legacy.id)])
+        self.assertFalse(raw[0][8], "matched the raw number")
+        self.assertEqual(by_function("+84900000000"), [])
+        self.assertEqual(by_queries("+84900000000"), [])
+
+    def test_the_lookup_works_without_its_function(self):
+        """New code started before ``-u crm_callcenter`` has no function, or
+        an old one: the lookup sends its queries as text and asks for the
+        update; installing a module that extends contacts (or updating this
+        one) writes it again; the uninstall hook drops it."""
+        Call = self.env["crm.callcenter.call"]
+        legacy = self._legacy_partner("0084 938 777 666")
+        self.addCleanup(setattr, type(Call), "_crm_callcenter_match_function", None)
+
+        def lookup(number):
+            type(Call)._crm_callcenter_match_function = None
+            self.env.flush_all()
+            sent = []
+            execute = type(self.env.cr).execute
+
+            def spy(cr, query, params=None, log_exceptions=True):
+                sent.append(str(getattr(query, "code", query)))
+                return execute(cr, query, params, log_exceptions)
+
+            with patch.object(type(self.env.cr), "execute", spy):
+                found = Call._find_candidates(number, self.env.company)
+            used = any(call_module.MATCH_FUNCTION + '"(' in q for q in sent)
+            return found, used
+
+        found, used = lookup("+84903555111")
+        self.assertTrue(used, "the function when it is there")
+        self.assertEqual(found[1], self.partner)
+
+        self.env.cr.execute(
+            f"CREATE OR REPLACE FUNCTION {call_module.MATCH_FUNCTION}("
+            "p_number varchar, p_scan integer) RETURNS TABLE (match_model text,"
+            " match_id integer, match_active boolean, match_won_status varchar,"
+            " match_partner_id integer, match_is_company boolean,"
+            " match_company_id integer, match_write_date timestamp,"
+            " match_exact boolean) LANGUAGE plpgsql AS $$ BEGIN END $$"
+        )
+        with self.assertLogs(call_module.__name__, "WARNING") as logs:
+            found, used = lookup("+84903555111")
+        self.assertIn("out of date", logs.output[0])
+        self.assertIn("-u crm_callcenter", logs.output[0])
+        self.assertFalse(used, "an old function is not used")
+        self.assertEqual(found[1], self.partner)
+        self.assertEqual(lookup("+84938777666")[0][1], legacy)
+
+        # A module extending contacts (a phone field more) is installed.
+        self.env["res.partner"].init()
+        found, used = lookup("+84938777666")
+        self.assertTrue(used, "written again")
+        self.assertEqual(found[1], legacy)
+
+        uninstall_hook(self.env)
+        with self.assertLogs(call_module.__name__, "WARNING") as logs:
+            found, used = lookup("+84903555111")
+        self.assertIn("missing", logs.output[0])
+        self.assertFalse(used)
+        self.assertEqual(found[1], self.partner)
+        self.assertEqual(lookup("+84938777666")[0][1], legacy)
