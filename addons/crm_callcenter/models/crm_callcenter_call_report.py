@@ -43,6 +43,68 @@ def _presence_overlap(stretches, shifts):
     return within, outside
 
 
+def _shift_days(shifts):
+    """``shifts`` ([(begin, end, local date)], in order) grouped into working
+    days: [[(begin, end), ...]], a day's shifts being those of its date. A
+    shift that continues the last one without a break (a night shift past
+    midnight) belongs to that one's day."""
+    days = []
+    day_date = None
+    for begin, end, day in shifts:
+        if days and (day == day_date or days[-1][-1][1] == begin):
+            days[-1].append((begin, end))
+        else:
+            days.append([(begin, end)])
+            day_date = day
+    return days
+
+
+def _punctuality(stretches, days, now, grace):
+    """Working days ([[(begin, end)]] as ``_shift_days`` gives) an agent
+    started late, left early or missed, from their ``stretches`` ([(kind,
+    begin, end)], in order); epoch seconds.
+
+    Late: first ready (available, in a call, wrap-up) within the day's
+    shifts more than ``grace`` seconds after the first shift began, or not
+    yet ready though that time has passed. Left early: the day is over, and
+    last ready within its shifts more than ``grace`` seconds before the last
+    one ended. Absent: the day is over without a moment ready in its shifts.
+    Days whose start (plus ``grace``) is still to come are not judged.
+    Returns ``(late, left early, absent)``."""
+    ready = [(begin, end) for kind, begin, end in stretches if kind == "ready"]
+    late = early = absent = 0
+    first = 0
+    for shifts in days:
+        day_begin, day_end = shifts[0][0], shifts[-1][1]
+        if day_begin + grace >= now:
+            break
+        while first < len(ready) and ready[first][1] <= day_begin:
+            first += 1
+        first_in = last_in = None
+        index = first
+        while index < len(ready) and ready[index][0] < day_end:
+            begin, end = ready[index]
+            for shift_begin, shift_end in shifts:
+                if begin < shift_end and end > shift_begin:
+                    inside = (max(begin, shift_begin), min(end, shift_end))
+                    if first_in is None:
+                        first_in = inside[0]
+                    last_in = inside[1] if last_in is None else max(last_in, inside[1])
+            index += 1
+        over = day_end <= now
+        if first_in is None:
+            if over:
+                absent += 1
+            else:
+                late += 1
+            continue
+        if first_in > day_begin + grace:
+            late += 1
+        if over and last_in < day_end - grace:
+            early += 1
+    return late, early, absent
+
+
 # Calls listed on the live view (ringing and in progress), oldest first.
 WALLBOARD_CALLS = 200
 # Agents on the live view: busiest first.
@@ -493,10 +555,16 @@ class CrmCallcenterCall(models.Model):
         (available, in a call, wrap-up) and away; the hours signed in outside
         them; adherence = ready / scheduled.
 
+        Punctuality, per working day of the shifts (see ``_punctuality``):
+        the days started late, left early and missed, by the grace of the
+        agent's company (*Punctuality*).
+
         Agents: the users of the allowed companies with an extension, and
         whoever has presence history in the period. Worst adherence first.
         """
-        stop = min(stop, fields.Datetime.now())
+        now = fields.Datetime.now()
+        period_stop = stop
+        stop = min(stop, now)
         if stop <= start:
             return []
         # One query: each agent's time ready (available, in a call, wrap-up)
@@ -563,7 +631,9 @@ class CrmCallcenterCall(models.Model):
         )
         users = users.filtered("active")
         utc = pytz.utc
-        start_utc, stop_utc = utc.localize(start), utc.localize(stop)
+        # The whole of today's shifts: whether a day is over, and how it ends.
+        start_utc, stop_utc = utc.localize(start), utc.localize(period_stop)
+        now_epoch = utc.localize(now).timestamp()
         schedules = {}
         rows = []
         for user in users:
@@ -571,16 +641,33 @@ class CrmCallcenterCall(models.Model):
                 user.callcenter_calendar_id or user.company_id.resource_calendar_id
             )
             if calendar not in schedules:
-                shifts = (
+                intervals = (
                     calendar._work_intervals_batch(start_utc, stop_utc)[False]
                     if calendar
                     else ()
                 )
-                schedules[calendar] = [
-                    (begin.timestamp(), end.timestamp()) for begin, end, _r in shifts
+                # (begin, end, local date): the intervals are in the
+                # calendar's time zone.
+                intervals = [
+                    (begin.timestamp(), end.timestamp(), begin.date())
+                    for begin, end, _r in intervals
                 ]
-            shifts = schedules[calendar]
+                schedules[calendar] = (
+                    [
+                        (begin, min(end, now_epoch))
+                        for begin, end, _day in intervals
+                        if begin < now_epoch
+                    ],
+                    _shift_days(intervals),
+                )
+            shifts, days = schedules[calendar]
             within, outside = _presence_overlap(stretches[user.id], shifts)
+            late, early, absent = _punctuality(
+                stretches[user.id],
+                days,
+                now_epoch,
+                user.company_id.callcenter_late_grace_minutes * 60,
+            )
             scheduled = sum(end - begin for begin, end in shifts) / 3600.0
             ready = within["ready"] / 3600.0
             rows.append(
@@ -594,6 +681,9 @@ class CrmCallcenterCall(models.Model):
                     "away_hours": within["away"] / 3600.0,
                     "outside_hours": outside / 3600.0,
                     "adherence": ready / scheduled if scheduled else None,
+                    "late_days": late,
+                    "early_days": early,
+                    "absent_days": absent,
                 }
             )
         rows.sort(

@@ -29,6 +29,15 @@ class ResCompany(models.Model):
         "the call-backs overdue. 0: no target.",
     )
 
+    callcenter_late_grace_minutes = fields.Integer(
+        "Punctuality Grace (min)",
+        default=5,
+        help="On the dashboard's schedule adherence, an agent first ready more "
+        "than this many minutes after the start of their day's shifts started "
+        "late, and one last ready more than this many minutes before their "
+        "end left early.",
+    )
+
     callcenter_vip_tag_ids = fields.Many2many(
         "res.partner.category",
         "res_company_callcenter_vip_tag_rel",
@@ -44,6 +53,10 @@ class ResCompany(models.Model):
     _callcenter_callback_target_minutes_positive = models.Constraint(
         "CHECK(callcenter_callback_target_minutes >= 0)",
         "The call center's call-back target cannot be negative.",
+    )
+    _callcenter_late_grace_minutes_positive = models.Constraint(
+        "CHECK(callcenter_late_grace_minutes >= 0)",
+        "The call center's punctuality grace cannot be negative.",
     )
     _callcenter_short_abandon_seconds_positive = models.Constraint(
         "CHECK(callcenter_short_abandon_seconds >= 0)",

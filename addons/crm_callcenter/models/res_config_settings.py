@@ -13,6 +13,9 @@ class ResConfigSettings(models.TransientModel):
     callcenter_callback_target_minutes = fields.Integer(
         related="company_id.callcenter_callback_target_minutes", readonly=False
     )
+    callcenter_late_grace_minutes = fields.Integer(
+        related="company_id.callcenter_late_grace_minutes", readonly=False
+    )
     callcenter_vip_tag_ids = fields.Many2many(
         related="company_id.callcenter_vip_tag_ids", readonly=False
     )

@@ -443,10 +443,15 @@ class TestCallReportsUi(HttpCase, CallReportCase):
                     '.o_crm_callcenter_dashboard_table .o_crm_callcenter_dashboard_row')];
                 const agentB = rows.find((row) => row.textContent.includes('Agent B'));
                 const pending = document.querySelector('.o_crm_callcenter_dashboard_pending');
-                // Agents with an extension are in the schedule adherence.
+                // Agents with an extension are in the schedule adherence,
+                // with their punctuality (days late, left early, absent).
                 const adherence = [...document.querySelectorAll(
                     '.o_crm_callcenter_dashboard_adherence_row')].some(
-                    (row) => row.textContent.includes('Agent B'));
+                    (row) => row.textContent.includes('Agent B') && [
+                        'late', 'early', 'absent'].every((cell) => /^[0-9]+$/.test(
+                        row.querySelector(
+                            `.o_crm_callcenter_dashboard_adherence_${cell}`
+                        )?.textContent.trim())));
                 if (tile && Number(tile.textContent) >= 2 && agentB && adherence
                         && pending?.textContent.includes('+84903000009')) {
                     agentB.click();
