@@ -153,6 +153,20 @@ def scenario_events(scenario, call_id, number, agent, did, transfer_to="102"):
     return events
 
 
+def survey_event(events, score):
+    """The ``call.updated`` a center sends after its post-call survey: the
+    caller's ``score`` (1-5), 20 s after the call's last event."""
+    data = events[0]["data"]
+    return {
+        "type": "call.updated",
+        "at": max(event["at"] for event in events) + timedelta(seconds=20),
+        "data": {
+            **{key: data[key] for key in ("call_id", "direction", "from", "to")},
+            "satisfaction": score,
+        },
+    }
+
+
 ORIGINATE_OUTCOMES = {
     "answered": "the customer answers after 6 s, they talk 60 s",
     "no_answer": "the customer does not answer within 30 s",
@@ -444,6 +458,14 @@ def main(argv=None):
         help="extension the transfer scenario passes the caller to",
     )
     parser.add_argument("--did", default="+842838123456", help="number that was called")
+    parser.add_argument(
+        "--satisfaction",
+        type=int,
+        choices=range(1, 6),
+        metavar="1-5",
+        help="after the call, the caller's score in the post-call survey "
+        "(scenarios where an agent answers)",
+    )
     parser.add_argument("--call-id", default=None)
     parser.add_argument(
         "--delay", type=float, default=1.0, help="seconds between events"
@@ -523,6 +545,10 @@ def main(argv=None):
     events = scenario_events(
         args.scenario, call_id, args.number, args.agent, args.did, args.transfer_to
     )
+    if args.satisfaction:
+        if not any(event["type"] == "call.answered" for event in events):
+            parser.error(f"nobody answers in --scenario {args.scenario}: no survey")
+        events.append(survey_event(events, args.satisfaction))
     for index, event in enumerate(events):
         if index:
             time.sleep(args.delay)

@@ -114,6 +114,11 @@ def test_the_schema_refuses_what_the_adapter_refuses():
         {"type": "call.updated", "data": {**base, "billsec": 2**31}},
         {"type": "call.updated", "data": {**base, "currency": "USD"}},
         {"type": "call.updated", "data": {**base, "cost": 1, "currency": "US"}},
+        {"type": "call.updated", "data": {**base, "satisfaction": 0}},
+        {"type": "call.updated", "data": {**base, "satisfaction": 6}},
+        {"type": "call.updated", "data": {**base, "satisfaction": 4.5}},
+        {"type": "call.updated", "data": {**base, "satisfaction": "5"}},
+        {"type": "call.updated", "data": {**base, "satisfaction": True}},
         {"type": "call.ringing", "timestamp": "2026-03-02T16:00:00", "data": base},
         {"type": "call.ringing", "data": {k: v for k, v in base.items() if k != "to"}},
         {"type": {"call.ringing": 1}, "data": base},
@@ -131,6 +136,7 @@ def _simulated_bodies():
     args = ("sim-1", "0901234567", "101", "+842838123456")
     for scenario in simulate_call.SCENARIOS:
         bodies += simulate_call.scenario_events(scenario, *args)
+    bodies.append(simulate_call.survey_event(bodies[-2:], 4))
     for outcome in ("answered", "no_answer", "busy"):
         bodies += simulate_call.originate_events(
             outcome, "sim-2", "101", "+84903555111", "corr-1"

@@ -48,6 +48,7 @@ DETAIL_FIELDS = (
     "campaign_ref",
     "did",
     "caller_name",
+    "satisfaction",
 )
 MATCH_LIMIT = 20
 # Rows of one number a lookup ranks in Python; more are ranked in SQL.
@@ -326,6 +327,13 @@ class CrmCallcenterCall(models.Model):
     )
     logged_at = fields.Datetime(readonly=True)
     logged_by_id = fields.Many2one("res.users", readonly=True)
+    satisfaction = fields.Integer(
+        readonly=True,
+        aggregator="avg",
+        help="The caller's score in the contact center's post-call survey, "
+        "from 1 (very dissatisfied) to 5 (very satisfied), as the center "
+        "reported it. 4 and 5 count as satisfied.",
+    )
 
     _external_call_id_unique = models.Constraint(
         "UNIQUE(provider_id, external_call_id)",

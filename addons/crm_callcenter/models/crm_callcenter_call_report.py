@@ -8,6 +8,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
+from ..tools.call_event import SATISFIED_SCORE
+
 # Dashboard grouping key -> read_group spec on crm.callcenter.call
 DASHBOARD_GROUPBYS = {
     "agent": "user_id",
@@ -544,6 +546,24 @@ class CrmCallcenterCall(models.Model):
                     column("transfer_count"),
                 ),
             ),
+            # The callers' post-call survey scores (1-5; 4 and 5 satisfied).
+            ("rated", SQL("COUNT(*) FILTER (WHERE %s > 0)", column("satisfaction"))),
+            (
+                "satisfied",
+                SQL(
+                    "COUNT(*) FILTER (WHERE %s >= %s)",
+                    column("satisfaction"),
+                    SATISFIED_SCORE,
+                ),
+            ),
+            (
+                "avg_satisfaction",
+                SQL(
+                    "AVG(%s) FILTER (WHERE %s > 0)",
+                    column("satisfaction"),
+                    column("satisfaction"),
+                ),
+            ),
         ]
 
     @api.model
@@ -770,6 +790,8 @@ class CrmCallcenterCall(models.Model):
             "vip_offered",
             "vip_answered",
             "vip_within_service_level",
+            "rated",
+            "satisfied",
         )
         kpis = {name: row.get(name) or 0 for name in counts}
         # The calls the center was offered: short abandons and calls out of
@@ -802,6 +824,14 @@ class CrmCallcenterCall(models.Model):
             vip_service_level=(
                 kpis["vip_within_service_level"] / kpis["vip_offered"]
                 if kpis["vip_offered"]
+                else None
+            ),
+            satisfaction_rate=(
+                kpis["satisfied"] / kpis["rated"] if kpis["rated"] else None
+            ),
+            avg_satisfaction=(
+                round(float(row["avg_satisfaction"]), 2)
+                if row.get("avg_satisfaction") is not None
                 else None
             ),
             avg_speed_of_answer=seconds(row.get("avg_speed_of_answer")),

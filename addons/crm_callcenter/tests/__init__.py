@@ -1,4 +1,5 @@
 from . import (
+    test_adherence,
     test_away_reasons,
     test_call_cost,
     test_call_folding,
@@ -25,6 +26,7 @@ from . import (
     test_recording_archive,
     test_recordings,
     test_reports,
+    test_satisfaction,
     test_screen_pop,
     test_security,
     test_signature,

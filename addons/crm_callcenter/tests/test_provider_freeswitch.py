@@ -676,3 +676,29 @@ class TestProviderFreeswitch(HttpCase, CallcenterCase):
         self.assertEqual(response.status_code, 200, response.text)
         self.assertEqual(self.counts()[1], before_calls)
         self.assertIn(self.fs.webhook_url, self.fs.freeswitch_config_snippet)
+
+    def test_post_call_survey_score(self):
+        """The dialplan's survey stores the caller's digit in the A-leg's
+        crm_satisfaction; a wrong value loses the score, not the call."""
+        fake = self.fake
+        for a_uuid, score, expected in (("a-csat", "4", 4), ("a-csat-bad", "9", 0)):
+            a_leg = fake.a_leg(
+                a_uuid,
+                T0,
+                T0 + timedelta(seconds=97),
+                answer=T0 + timedelta(seconds=8),
+                bridge=T0 + timedelta(seconds=8),
+                agents=[(f"b-{a_uuid}", "101")],
+                crm_satisfaction=score,
+            )
+            if expected:
+                self.post_all([fake.request(a_leg)])
+            else:
+                with self.assertLogs(
+                    "odoo.addons.crm_callcenter.tools.providers.freeswitch", "WARNING"
+                ) as logs:
+                    self.post_all([fake.request(a_leg)])
+                self.assertIn("crm_satisfaction", logs.output[0])
+            call = self.fs_call(a_uuid)
+            self.assertEqual((call.state, call.outcome), ("ended", "answered"))
+            self.assertEqual(call.satisfaction, expected)

@@ -532,6 +532,55 @@ class TestCallReportsUi(HttpCase, CallReportCase):
             login="cc_manager",
         )
 
+    def test_satisfaction_tile_opens_the_rated_calls(self):
+        start = fields.Datetime.now() - timedelta(hours=2)
+        self.inbound("ui-1", start, 10, 60)
+        self.inbound("ui-csat", start, 5, 60, from_="0903000012")
+        self.feed(
+            [
+                self.center.event(
+                    "call.updated",
+                    "ui-csat",
+                    at=start + timedelta(minutes=2),
+                    from_="0903000012",
+                    satisfaction=5,
+                )
+            ]
+        )
+        code = """
+            const deadline = Date.now() + 20000;
+            const check = () => {
+                const tile = document.querySelector('.o_crm_callcenter_kpi_satisfaction');
+                const csat = document.querySelector(
+                    '.o_crm_callcenter_dashboard_total .o_crm_callcenter_dashboard_csat');
+                if (tile && tile.textContent.includes('1 rated') && csat) {
+                    tile.click();
+                    const waitList = () => {
+                        const rows = [...document.querySelectorAll('.o_list_view .o_data_row')];
+                        if (rows.length === 1 && rows[0].textContent.includes('+84903000012')) {
+                            console.log('test successful');
+                        } else if (Date.now() > deadline) {
+                            console.error('the tile did not open the rated calls: '
+                                + document.body.innerText.slice(0, 800));
+                        } else {
+                            setTimeout(waitList, 100);
+                        }
+                    };
+                    waitList();
+                } else if (Date.now() > deadline) {
+                    console.error('no satisfaction tile: ' + document.body.innerText.slice(0, 800));
+                } else {
+                    setTimeout(check, 100);
+                }
+            };
+            check();
+        """
+        self.browser_js(
+            "/odoo/action-crm_callcenter.crm_callcenter_dashboard_action",
+            code,
+            login="cc_manager",
+        )
+
     def test_service_level_setting_in_crm_settings(self):
         code = """
             const deadline = Date.now() + 20000;

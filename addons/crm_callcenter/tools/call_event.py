@@ -30,6 +30,10 @@ SECONDS_FIELDS = ("duration", "billsec")
 # Beyond this, a call's cost is a mistake, and converting it to another
 # currency could overflow.
 MAX_COST = 1e12
+# The caller's answer to a post-call satisfaction survey: 1 (very
+# dissatisfied) to 5 (very satisfied); 4 and 5 count as satisfied (CSAT).
+SATISFACTION_SCORES = range(1, 6)
+SATISFIED_SCORE = 4
 
 
 def seconds_between(earlier, later):
@@ -98,6 +102,8 @@ class CallEvent(NulFree):
     # (ISO 4217 code; None: the provider's billing currency).
     cost: float | None = None
     currency: str | None = None
+    # The caller's score in the center's post-call survey (1-5).
+    satisfaction: int | None = None
 
     def __setattr__(self, name, value):
         # Whatever an adapter reads from the wire, when it builds the event
@@ -109,4 +115,8 @@ class CallEvent(NulFree):
             raise PayloadError(f"{name} out of range: {value}")
         elif name == "cost" and not (math.isfinite(value) and 0 <= value <= MAX_COST):
             raise PayloadError(f"cost out of range: {value}")
+        elif name == "satisfaction" and (
+            isinstance(value, bool) or value not in SATISFACTION_SCORES
+        ):
+            raise PayloadError(f"satisfaction must be 1 to 5, not {value!r}")
         NulFree.__setattr__(self, name, value)

@@ -48,6 +48,11 @@ How the legs make one call:
   URI to an outbound call. A channel
   variable ``crm_direction=inbound|outbound`` set in the dialplan wins.
 
+A post-call survey in the dialplan (after the agent hangs up, the caller
+presses 1 to 5) reports its score in the channel variable
+``crm_satisfaction`` of the A-leg; another value is ignored (the CDR is
+kept) and logged.
+
 CDRs arrive only when a leg ends, so a call appears in Odoo when its first
 leg ends (usually when the agent or customer hangs up): there is no ringing
 screen pop with CDRs alone. Live events need the Event Socket (ESL), a TCP
@@ -62,6 +67,7 @@ import base64
 import binascii
 import hmac
 import json
+import logging
 from urllib.parse import parse_qsl, unquote, unquote_plus
 
 from odoo.tools.translate import LazyTranslate
@@ -76,10 +82,12 @@ from .base import (
 )
 
 _lt = LazyTranslate(__name__, default_lang="en_US")
+_logger = logging.getLogger(__name__)
 
 TEST_PREFIX = "odoo-test-"
 MAX_TEXT = 1024
 DIRECTION_VARIABLE = "crm_direction"
+SATISFACTION_VARIABLE = "crm_satisfaction"
 RECORDING_VARIABLES = ("crm_recording_url", "record_file", "recording_file")
 
 # Q.850 cause names (FreeSWITCH's, which Kazoo reuses) that tell the outcome
@@ -394,6 +402,18 @@ class FreeswitchAdapter(ProviderAdapter):
             queue=cdr.var("cc_queue"),
             campaign_ref=cdr.var("crm_campaign"),
         )
+        score = cdr.var(SATISFACTION_VARIABLE)
+        if score:
+            if score.strip() in ("1", "2", "3", "4", "5"):
+                event.satisfaction = int(score)
+            else:
+                # The call matters more than a survey the dialplan got wrong.
+                _logger.warning(
+                    "FreeSWITCH CDR %s: %s=%r is not a score from 1 to 5, ignored",
+                    uuid,
+                    SATISFACTION_VARIABLE,
+                    score[:20],
+                )
         return event
 
     def _a_leg_event(self, cdr, uuid):

@@ -19,7 +19,8 @@ Signed with Standard Webhooks (``webhook-id``, ``webhook-timestamp``,
         "recording_url": "https://...",
         "queue": "sales", "campaign": "spring-promo",
         "correlation_id": "6f1c...",     # echoed from a click-to-call, optional
-        "cost": 0.042, "currency": "USD" # what the call cost, optional
+        "cost": 0.042, "currency": "USD", # what the call cost, optional
+        "satisfaction": 5                 # post-call survey score 1-5, optional
       }
     }
 
@@ -116,6 +117,17 @@ def _seconds(data, key):
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise PayloadError(f"data.{key} must be a non-negative integer")
+    return value
+
+
+def _satisfaction(data):
+    """``data.satisfaction``: the caller's post-call survey score, a whole
+    number from 1 to 5, or absent."""
+    value = data.get("satisfaction")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise PayloadError("data.satisfaction must be a whole number from 1 to 5")
     return value
 
 
@@ -243,6 +255,7 @@ class GenericAdapter(ProviderAdapter):
             correlation_id=_text(data, "correlation_id"),
             cost=cost,
             currency=currency,
+            satisfaction=_satisfaction(data),
         )
         # The event's own time tells when the state was reached, when the
         # explicit timestamps are absent.

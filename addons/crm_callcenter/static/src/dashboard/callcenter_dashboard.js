@@ -225,6 +225,19 @@ export class CallcenterDashboard extends PeriodDashboard {
                 onClick: () => this.openVip(),
             });
         }
+        if (totals.rated) {
+            tiles.push({
+                name: "satisfaction",
+                label: _t("Customer Satisfaction"),
+                value: formatRate(totals.satisfaction_rate),
+                sub: _t("%(count)s rated · average %(average)s / 5", {
+                    count: this.formatCount(totals.rated),
+                    average: formatFloat(totals.avg_satisfaction, { digits: [false, 1] }),
+                }),
+                subMuted: true,
+                onClick: () => this.openRated(),
+            });
+        }
         if (totals.short_abandoned) {
             // Left out of the rates: say how many, and why.
             tiles.push({
@@ -328,6 +341,13 @@ export class CallcenterDashboard extends PeriodDashboard {
         return this.openCalls(
             [...this.state.data.domain, ["direction", "=", "inbound"], ["vip", "=", true]],
             _t("VIP Callers")
+        );
+    }
+
+    openRated() {
+        return this.openCalls(
+            [...this.state.data.domain, ["satisfaction", ">", 0]],
+            _t("Rated by the Caller")
         );
     }
 
