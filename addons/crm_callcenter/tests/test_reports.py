@@ -498,39 +498,10 @@ class TestCallReportsUi(HttpCase, CallReportCase):
                 now=fields.Datetime.now() + timedelta(hours=5)
             )
         self.assertTrue(self.get_call("ui-3").end_inferred)
-        code = """
-            const deadline = Date.now() + 20000;
-            const check = () => {
-                const tile = document.querySelector('.o_crm_callcenter_kpi_ends_lost');
-                if (tile && document.querySelector('.o_crm_callcenter_kpi_calls_in')) {
-                    tile.click();
-                    const waitList = () => {
-                        const rows = [...document.querySelectorAll('.o_list_view .o_data_row')];
-                        if (rows.length && rows.every(
-                                (row) => !row.textContent.includes('+84903555111'))
-                                && rows.some((row) => row.textContent.includes('+84903000011'))) {
-                            console.log('test successful');
-                        } else if (Date.now() > deadline) {
-                            console.error('the tile did not open the calls without end: '
-                                + document.body.innerText.slice(0, 800));
-                        } else {
-                            setTimeout(waitList, 100);
-                        }
-                    };
-                    waitList();
-                } else if (Date.now() > deadline) {
-                    console.error('no End Not Reported tile: ' + document.body.innerText.slice(0, 800));
-                } else {
-                    setTimeout(check, 100);
-                }
-            };
-            check();
-        """
-        self.browser_js(
-            "/odoo/action-crm_callcenter.crm_callcenter_dashboard_action",
-            code,
-            login="cc_manager",
-        )
+        self.assert_tile_lists(
+            "ends_lost", "document.querySelector('.o_crm_callcenter_kpi_calls_in')",
+            listed="+84903000011", not_listed="+84903555111",
+        )  # fmt: skip
 
     def test_satisfaction_tile_opens_the_rated_calls(self):
         start = fields.Datetime.now() - timedelta(hours=2)
@@ -547,22 +518,33 @@ class TestCallReportsUi(HttpCase, CallReportCase):
                 )
             ]
         )
+        # Demo calls may be in the period too (one is rated); the CSAT
+        # column shows with the tile.
+        self.assert_tile_lists(
+            "satisfaction",
+            "tile.textContent.includes('rated') && document.querySelector("
+            "'.o_crm_callcenter_dashboard_total .o_crm_callcenter_dashboard_csat')",
+            listed="+84903000012",
+            not_listed="+84903555111",
+        )
+
+    def assert_tile_lists(self, name, ready, listed, not_listed):
+        """The dashboard shows tile ``name`` (and ``ready``, a JS condition
+        that may read ``tile``); clicked, it lists the calls of ``listed``
+        and none of ``not_listed``."""
         code = """
             const deadline = Date.now() + 20000;
             const check = () => {
-                const tile = document.querySelector('.o_crm_callcenter_kpi_satisfaction');
-                const csat = document.querySelector(
-                    '.o_crm_callcenter_dashboard_total .o_crm_callcenter_dashboard_csat');
-                // Demo calls may be in the period too (one is rated).
-                if (tile && tile.textContent.includes('rated') && csat) {
+                const tile = document.querySelector('.o_crm_callcenter_kpi_%(name)s');
+                if (tile && %(ready)s) {
                     tile.click();
                     const waitList = () => {
                         const rows = [...document.querySelectorAll('.o_list_view .o_data_row')];
-                        if (rows.some((row) => row.textContent.includes('+84903000012'))
-                                && rows.every((row) => !row.textContent.includes('+84903555111'))) {
+                        if (rows.some((row) => row.textContent.includes('%(listed)s'))
+                                && rows.every((row) => !row.textContent.includes('%(not_listed)s'))) {
                             console.log('test successful');
                         } else if (Date.now() > deadline) {
-                            console.error('the tile did not open the rated calls: '
+                            console.error('the %(name)s tile did not open its calls: '
                                 + document.body.innerText.slice(0, 800));
                         } else {
                             setTimeout(waitList, 100);
@@ -570,13 +552,13 @@ class TestCallReportsUi(HttpCase, CallReportCase):
                     };
                     waitList();
                 } else if (Date.now() > deadline) {
-                    console.error('no satisfaction tile: ' + document.body.innerText.slice(0, 800));
+                    console.error('no %(name)s tile: ' + document.body.innerText.slice(0, 800));
                 } else {
                     setTimeout(check, 100);
                 }
             };
             check();
-        """
+        """ % {"name": name, "ready": ready, "listed": listed, "not_listed": not_listed}  # noqa: UP031 (the JS braces)
         self.browser_js(
             "/odoo/action-crm_callcenter.crm_callcenter_dashboard_action",
             code,
