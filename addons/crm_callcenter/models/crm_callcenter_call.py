@@ -14,9 +14,14 @@ from odoo import Command, api, fields, models
 from odoo.addons.phone_validation.models.mail_thread_phone import PHONE_REGEX_PATTERN
 from odoo.exceptions import AccessError, UserError
 from odoo.fields import Domain
-from odoo.tools import SQL, plaintext2html
+from odoo.tools import SQL, format_datetime, plaintext2html
 
-from ..tools.call_event import OUTCOMES, STATE_RANK, seconds_between
+from ..tools.call_event import (
+    DISSATISFIED_SCORE,
+    OUTCOMES,
+    STATE_RANK,
+    seconds_between,
+)
 from ..tools.phone import is_hidden_number, normalize_number
 from ..tools.providers import (
     ADAPTERS,
@@ -334,6 +339,19 @@ class CrmCallcenterCall(models.Model):
         "from 1 (very dissatisfied) to 5 (very satisfied), as the center "
         "reported it. 4 and 5 count as satisfied.",
     )
+    satisfaction_activity_id = fields.Many2one(
+        "mail.activity",
+        "Satisfaction Follow-up",
+        readonly=True,
+        ondelete="set null",
+        help="The call scheduled for a team leader when the caller scored the "
+        "call 1 or 2 (see Settings, Follow Up Dissatisfied Callers).",
+    )
+    satisfaction_followed_up = fields.Boolean(
+        readonly=True,
+        help="Technical: a follow-up was scheduled for this call's score (once "
+        "per call).",
+    )
 
     _external_call_id_unique = models.Constraint(
         "UNIQUE(provider_id, external_call_id)",
@@ -474,6 +492,7 @@ class CrmCallcenterCall(models.Model):
             "number_hidden": self.number_hidden,
             "lead": self.lead_id,
             "partner": self.partner_id,
+            "satisfaction": self.satisfaction,
         }
 
     def _is_answered(self):
@@ -512,6 +531,14 @@ class CrmCallcenterCall(models.Model):
                 user._callcenter_call_ended(provider.wrapup_seconds)
             if self.is_missed and self.customer_number:
                 self._queue_missed()
+        if (
+            self.satisfaction
+            and self.satisfaction <= DISSATISFIED_SCORE
+            and self.satisfaction != before["satisfaction"]
+            and not self.satisfaction_followed_up
+            and self.company_id.callcenter_followup_dissatisfied
+        ):
+            self._schedule_satisfaction_followup()
         if changed:
             if user:
                 self._notify_agent(user)
@@ -525,6 +552,43 @@ class CrmCallcenterCall(models.Model):
         elif before["state"] == "ringing" and self.rang_several:
             for rung in self.ringing_user_ids - user - old_user:
                 self._notify_agent(rung, closed=True)
+
+    def _schedule_satisfaction_followup(self):
+        """A call back, due today, for the caller who scored this call 1 or
+        2: on their lead (else contact), for the leader of the call's sales
+        team, else the record's salesperson, else the call's agent. Once per
+        call. Without a record or anyone to give it to, nothing."""
+        self.ensure_one()
+        record = (self.lead_id or self.partner_id).sudo()
+        user = self.team_id.user_id or record.user_id or self.user_id
+        if not record or not user:
+            return
+        date = format_datetime(
+            self.env,
+            self.started_at,
+            tz=user.tz or "UTC",
+            dt_format="short",
+            lang_code=user.lang,
+        )
+        activity = record.activity_schedule(
+            "mail.mail_activity_data_call",
+            date_deadline=fields.Date.context_today(self),
+            summary=self.env._(
+                "Dissatisfied caller: %(score)s/5", score=self.satisfaction
+            ),
+            note=Markup("<p>%s</p>")
+            % self.env._(
+                "Scored the call of %(date)s with %(agent)s %(score)s/5 in the "
+                "post-call survey.",
+                date=date,
+                agent=self.user_id.name or self.env._("nobody"),
+                score=self.satisfaction,
+            ),
+            user_id=user.id,
+        )
+        self.write(
+            {"satisfaction_activity_id": activity.id, "satisfaction_followed_up": True}
+        )
 
     def _queue_missed(self):
         """Hand missed calls to the call-back cron, woken when this commits.

@@ -38,6 +38,15 @@ class ResCompany(models.Model):
         "end left early.",
     )
 
+    callcenter_followup_dissatisfied = fields.Boolean(
+        "Follow Up Dissatisfied Callers",
+        default=True,
+        help="When a caller scores a call 1 or 2 in the post-call survey, a "
+        "call back due today is scheduled on their lead or contact for the "
+        "leader of the call's sales team (else the salesperson, else the "
+        "agent).",
+    )
+
     callcenter_vip_tag_ids = fields.Many2many(
         "res.partner.category",
         "res_company_callcenter_vip_tag_rel",

@@ -16,6 +16,9 @@ class ResConfigSettings(models.TransientModel):
     callcenter_late_grace_minutes = fields.Integer(
         related="company_id.callcenter_late_grace_minutes", readonly=False
     )
+    callcenter_followup_dissatisfied = fields.Boolean(
+        related="company_id.callcenter_followup_dissatisfied", readonly=False
+    )
     callcenter_vip_tag_ids = fields.Many2many(
         related="company_id.callcenter_vip_tag_ids", readonly=False
     )

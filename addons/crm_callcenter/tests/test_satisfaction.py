@@ -98,3 +98,86 @@ class TestCustomerSatisfaction(CallcenterCase):
         self.assertEqual(totals["rated"], 0)
         self.assertIsNone(totals["satisfaction_rate"])
         self.assertIsNone(totals["avg_satisfaction"])
+
+
+@tagged("post_install", "-at_install")
+class TestDissatisfiedFollowUp(CallcenterCase):
+    """A caller who scores a call 1 or 2 gets a call back from a team
+    leader, once per call."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.leader = cls.env["res.users"].create(
+            {"name": "Team Leader", "login": "cc_leader", "tz": "Asia/Ho_Chi_Minh"}
+        )
+        cls.team = cls.env["crm.team"].create(
+            {"name": "Hotline", "user_id": cls.leader.id}
+        )
+        cls.provider.team_id = cls.team
+        cls.start = datetime(2026, 3, 2, 2, 0)
+
+    def scored(self, call_id, *scores, from_="0903555111"):
+        self.feed(self.center.answered_call(call_id, from_=from_, start=self.start))
+        for index, score in enumerate(scores):
+            at = self.start + timedelta(minutes=3 + index)
+            self.feed(
+                [
+                    self.center.event(
+                        "call.updated", call_id, at=at, from_=from_, satisfaction=score
+                    )
+                ]
+            )
+        return self.get_call(call_id)
+
+    def followups(self, record):
+        return record.activity_ids.filtered(
+            lambda a: a.summary and a.summary.startswith("Dissatisfied caller")
+        )
+
+    def test_a_low_score_schedules_one_call_for_the_team_leader(self):
+        call = self.scored("csat-low", 2, 1)  # the center corrects it to 1
+        activities = self.followups(self.partner)
+        self.assertEqual(len(activities), 1, "once per call")
+        self.assertEqual(activities.user_id, self.leader)
+        self.assertEqual(
+            activities.activity_type_id, self.env.ref("mail.mail_activity_data_call")
+        )
+        self.assertEqual(activities.summary, "Dissatisfied caller: 2/5")
+        self.assertIn("9:00 AM", str(activities.note), "the call's time, leader's zone")
+        self.assertIn(self.agent.name, str(activities.note))
+        self.assertEqual(call.satisfaction_activity_id, activities)
+        self.assertEqual(call.satisfaction, 1)
+
+        # Done, then the same score delivered again: nothing more.
+        activities.action_feedback("Called back, apologised")
+        self.scored("csat-low", 1)
+        self.assertFalse(self.followups(self.partner))
+
+    def test_no_follow_up_for_good_scores_or_when_off(self):
+        self.scored("csat-good", 3, 5)
+        self.assertFalse(self.followups(self.partner))
+        self.env.company.callcenter_followup_dissatisfied = False
+        self.scored("csat-off", 1)
+        self.assertFalse(self.followups(self.partner))
+
+    def test_the_salesperson_without_a_team_leader_and_nothing_without_a_record(self):
+        self.team.user_id = False
+        salesperson = self.env["res.users"].create(
+            {"name": "Salesperson", "login": "cc_sales"}
+        )
+        lead = self.env["crm.lead"].create(
+            {
+                "name": "Angry prospect",
+                "phone": "+84912000111",
+                "user_id": salesperson.id,
+            }
+        )
+        self.scored("csat-lead", 1, from_="0912000111")
+        activities = self.followups(lead)
+        self.assertEqual(activities.user_id, salesperson)
+
+        # An unknown caller, no lead created: no record to put it on.
+        call = self.scored("csat-unknown", 1, from_="0912999888")
+        self.assertFalse(call.lead_id or call.partner_id)
+        self.assertFalse(call.satisfaction_activity_id)

@@ -34,6 +34,8 @@ MAX_COST = 1e12
 # dissatisfied) to 5 (very satisfied); 4 and 5 count as satisfied (CSAT).
 SATISFACTION_SCORES = range(1, 6)
 SATISFIED_SCORE = 4
+# 1 and 2: dissatisfied (a follow-up call, see res.company).
+DISSATISFIED_SCORE = 2
 
 
 def seconds_between(earlier, later):
