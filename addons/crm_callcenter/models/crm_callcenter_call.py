@@ -1440,8 +1440,11 @@ class CrmCallcenterCall(models.Model):
         cls = type(self)
         ready = cls.__dict__.get("_crm_callcenter_match_function")
         if ready is None:
+            # The function of this name and signature that the search path
+            # finds, as the lookup calls it.
             self.env.cr.execute(
-                "SELECT prosrc FROM pg_proc WHERE proname = %s", [MATCH_FUNCTION]
+                "SELECT prosrc FROM pg_proc WHERE oid = to_regprocedure(%s)",
+                [f"{MATCH_FUNCTION}(varchar, integer)"],
             )
             sources = [row[0] for row in self.env.cr.fetchall()]
             ready = sources == [self._match_function_body()]
