@@ -58,11 +58,12 @@ DETAIL_FIELDS = (
 MATCH_LIMIT = 20
 # Rows of one number a lookup ranks in Python; more are ranked in SQL.
 MATCH_SCAN = 200
-# The lookup's exact-number query, kept in the database as a PL/pgSQL
-# function (created by ``init``, dropped by the uninstall hook): PostgreSQL
-# caches a function's plan for the session, where the same query sent as
-# text is planned again at every lookup, and planning over two tables of
-# thirty indexes each costs more than running it (see bench/phone_lookup.py).
+# The lookup's queries (the exact number, else the raw numbers), kept in the
+# database as a PL/pgSQL function (written by ``init``, dropped by the
+# uninstall hook): PostgreSQL caches a function's plans for the session,
+# where the same queries sent as text are planned again at every lookup, and
+# planning over two tables of thirty indexes each costs more than running
+# them (see bench/phone_lookup.py).
 # ``_write_match_function`` drops and creates it again when its text changes.
 MATCH_FUNCTION = "crm_callcenter_match_number"
 # Agent fields the fold reads (screen pop, presence).
@@ -1327,11 +1328,12 @@ class CrmCallcenterCall(models.Model):
 
         Open leads (most recently updated first) before won, then lost or
         archived ones; active people before companies, archived contacts
-        last. One query over both indexed ``phone_sanitized`` columns (the
-        database function MATCH_FUNCTION, whose plan PostgreSQL keeps), which
+        last. One query over both indexed ``phone_sanitized`` columns, which
         also loads what the choice reads (active, won, contact). Only when it
         finds nothing are the records without a sanitized number compared the
-        way core's ``phone_mobile_search`` does (a second query).
+        way core's ``phone_mobile_search`` does. Both run in one call of the
+        database function MATCH_FUNCTION, whose plans PostgreSQL keeps (sent
+        as two queries while the function is missing or out of date).
 
         The queries neither sort nor filter by company: ranking the few rows
         of a number in Python costs less than PostgreSQL's planning of the
